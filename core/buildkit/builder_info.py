@@ -1,0 +1,45 @@
+"""What the connected builder can do: worker platforms, and for a Docker Engine whether it runs the
+containerd image store (multi-platform, push from the solve, cache export, attestations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from depotci.core._gen.moby.buildkit.v1 import control_pb2
+from depotci.core.buildkit.connection import Connection
+from depotci.core.errors import BuilderError
+
+__all__ = ["probe_builder", "worker_platforms"]
+
+
+def worker_platforms(resp: Any) -> tuple[str, ...]:
+    out: list[str] = []
+    for record in resp.record:
+        for p in record.platforms:
+            name = f"{p.OS}/{p.Architecture}" + (f"/{p.Variant}" if p.Variant else "")
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+def probe_builder(conn: Connection) -> dict[str, Any]:
+    """Facts for planning: ``kind``, ``containerd_store``, ``platforms``."""
+    import grpc
+
+    try:
+        workers = conn.control.ListWorkers(control_pb2.ListWorkersRequest(), timeout=30)
+    except grpc.RpcError as exc:
+        raise BuilderError(f"{conn.endpoint.describe()}: ListWorkers failed: {exc.details()}") from None
+    containerd_store = True
+    if conn.engine is not None:
+        info = conn.engine.json("GET", "/info") or {}
+        status = info.get("DriverStatus") or []
+        containerd_store = any(
+            isinstance(kv, list) and len(kv) == 2 and kv[0] == "driver-type" and "snapshotter" in kv[1]
+            for kv in status
+        )
+    return {
+        "kind": "dockerd" if conn.engine is not None else "buildkitd",
+        "containerd_store": containerd_store,
+        "platforms": worker_platforms(workers),
+    }

@@ -1,0 +1,154 @@
+"""A live connection to one BuildKit: the gRPC channel to its Control service, and session attachment.
+
+Transports by endpoint kind:
+
+- docker engine: Control through ``POST /grpc`` (upgraded to h2c) via a local relay socket; sessions
+  through ``POST /session`` (about 1.4x faster than tunnelling inside Control.Session for big contexts)
+- buildkitd (unix, tcp, tcp+mTLS): Control dialled directly by grpcio; sessions tunnelled through the
+  ``Control.Session`` bidi stream
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+from depotci.core._gen.moby.buildkit.v1 import control_pb2, control_pb2_grpc
+from depotci.core.buildkit.bridge import UnixRelay, splice
+from depotci.core.buildkit.dockerapi import DockerEngine
+from depotci.core.buildkit.endpoint import Endpoint
+from depotci.core.buildkit.session.server import SessionServer
+from depotci.core.errors import BuilderError
+
+__all__ = ["Connection", "connect"]
+
+CONNECT_TIMEOUT = 10.0
+_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.max_receive_message_length", 64 << 20),
+    ("grpc.max_send_message_length", 64 << 20),
+    # keepalive: detect a dead builder on a half-open connection; C-core sends at most 2 pings
+    # without data, which stays within grpc-go's default ping enforcement
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 0),
+    ("grpc.enable_retries", 0),
+]
+
+
+class Connection:
+    """Control stub plus the means to attach a session; close() releases everything."""
+
+    def __init__(self, endpoint: Endpoint, channel: grpc.Channel, relay: UnixRelay | None) -> None:
+        self.endpoint = endpoint
+        self.channel = channel
+        self.control: Any = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
+        self._relay = relay
+        self._closers: list[Callable[[], None]] = []
+        self.engine = DockerEngine(endpoint) if endpoint.kind == "docker" else None
+
+    def attach_session(self, server: SessionServer) -> None:
+        """Make ``server`` reachable by the daemon; it stays attached until close()."""
+        if self.engine is not None:
+            upstream, pending = self.engine.upgrade("/session", server.headers())
+            local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            local.connect(server.path)
+            splice(local, upstream, "session", b_pending=pending)
+            self._closers.append(upstream.close)
+            return
+        self._closers.append(_tunnel_session(self.control, server))
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - best effort on shutdown
+                pass
+        self.channel.close()
+        if self._relay is not None:
+            self._relay.close()
+
+
+def _tunnel_session(control: Any, server: SessionServer) -> Callable[[], None]:
+    """Carry the session's HTTP/2 bytes inside Control.Session (buildkitd transports)."""
+    local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    local.connect(server.path)
+    stop = threading.Event()
+
+    def outgoing() -> Iterator[Any]:
+        while not stop.is_set():
+            try:
+                data = local.recv(1 << 20)
+            except OSError:
+                return
+            if not data:
+                return
+            yield control_pb2.BytesMessage(data=data)
+
+    metadata = [(k.lower(), v) for k, v in server.headers()]
+    call = control.Session(outgoing(), metadata=metadata)
+
+    def incoming() -> None:
+        try:
+            for msg in call:
+                local.sendall(msg.data)
+        except (grpc.RpcError, OSError):
+            pass
+        finally:
+            try:
+                local.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    threading.Thread(target=incoming, name="session-tunnel", daemon=True).start()
+
+    def close() -> None:
+        stop.set()
+        call.cancel()
+        local.close()
+
+    return close
+
+
+def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
+    """Connect to ``endpoint`` and wait until its Control service answers (at most ``timeout`` s)."""
+    relay: UnixRelay | None = None
+    if endpoint.kind == "docker":
+        engine = DockerEngine(endpoint)
+        engine.ping()
+        relay = UnixRelay(lambda: engine.upgrade("/grpc"), name="grpc")
+        channel = grpc.insecure_channel(relay.address, options=_OPTIONS)
+    elif endpoint.unix_path is not None:
+        if not os.path.exists(endpoint.unix_path):
+            raise BuilderError(f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}): no such socket")
+        channel = grpc.insecure_channel(f"unix:{endpoint.unix_path}", options=_OPTIONS)
+    else:
+        host, port = endpoint.host_port
+        target = f"{host}:{port}"
+        tls = endpoint.tls
+        if tls is None:
+            channel = grpc.insecure_channel(target, options=_OPTIONS)
+        else:
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=tls.ca_cert or None,
+                private_key=tls.key or None,
+                certificate_chain=tls.cert or None,
+            )
+            options: list[tuple[str, Any]] = list(_OPTIONS)
+            if tls.server_name:
+                options.append(("grpc.ssl_target_name_override", tls.server_name))
+            channel = grpc.secure_channel(target, creds, options=options)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        if relay is not None:
+            relay.close()
+        detail = f": {relay.errors[-1]}" if relay is not None and relay.errors else ""
+        raise BuilderError(
+            f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}) within {timeout:.0f}s{detail}"
+        ) from None
+    return Connection(endpoint, channel, relay)

@@ -1,0 +1,138 @@
+"""A minimal Docker Engine API client over a unix or tcp socket: ping, info, and the HTTP upgrades
+(``POST /grpc``, ``POST /session``) that carry BuildKit's gRPC.
+
+Hand-written rather than httpx because the upgrade needs the raw socket after ``101 Switching
+Protocols`` and because ``depot build`` must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+from depotci.core.buildkit.endpoint import Endpoint
+from depotci.core.errors import BuilderError
+
+__all__ = ["DockerEngine", "dial"]
+
+CONNECT_TIMEOUT = 10.0
+
+
+def dial(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> socket.socket:
+    """Open a stream socket to the endpoint's address; BuilderError naming it when unreachable."""
+    try:
+        path = endpoint.unix_path
+        if path is not None:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout)
+            sock.connect(path)
+        else:
+            sock = socket.create_connection(endpoint.host_port, timeout=timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise BuilderError(f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}): {reason}") from None
+    return sock
+
+
+def _read_head(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed before the response headers")
+        buf += chunk
+        if len(buf) > 1 << 20:
+            raise ConnectionError("response headers too large")
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, rest
+
+
+class DockerEngine:
+    """Requests against one Docker Engine."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def request(self, method: str, path: str, body: bytes | None = None, timeout: float = 30.0) -> tuple[int, bytes]:
+        sock = dial(self.endpoint, min(timeout, CONNECT_TIMEOUT))
+        try:
+            sock.settimeout(timeout)
+            head = f"{method} {path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+            if body is not None:
+                head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            sock.sendall(head.encode() + b"\r\n" + (body or b""))
+            status, headers, rest = _read_head(sock)
+            chunks = [rest]
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            data = b"".join(chunks)
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                data = _dechunk(data)
+            return status, data
+        except (OSError, ConnectionError, ValueError) as exc:
+            raise BuilderError(f"{self.endpoint.describe()}: {method} {path} failed: {exc}") from None
+        finally:
+            sock.close()
+
+    def json(self, method: str, path: str, body: Any = None) -> Any:
+        raw = None if body is None else json.dumps(body).encode()
+        status, data = self.request(method, path, raw)
+        if status >= 400:
+            try:
+                message = json.loads(data).get("message", "")
+            except ValueError:
+                message = data.decode(errors="replace").strip()
+            raise BuilderError(f"{self.endpoint.describe()}: {method} {path}: {status} {message}")
+        return json.loads(data) if data.strip() else None
+
+    def ping(self) -> None:
+        status, _ = self.request("GET", "/_ping", timeout=CONNECT_TIMEOUT)
+        if status != 200:
+            raise BuilderError(f"{self.endpoint.describe()} answered /_ping with {status}")
+
+    def upgrade(
+        self, path: str, headers: Sequence[tuple[str, str]] = (), proto: str = "h2c"
+    ) -> tuple[socket.socket, bytes]:
+        """``POST path`` with ``Upgrade: proto``; returns the socket after ``101`` and any bytes the
+        daemon already sent behind the response head (its HTTP/2 preface may arrive in the same read)."""
+        sock = dial(self.endpoint)
+        try:
+            lines = [f"POST {path} HTTP/1.1", "Host: docker", "Connection: Upgrade", f"Upgrade: {proto}"]
+            lines += [f"{k}: {v}" for k, v in headers]
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            status, _, rest = _read_head(sock)
+            if status != 101:
+                raise BuilderError(f"{self.endpoint.describe()}: {path} upgrade answered {status}")
+            sock.settimeout(None)
+            return sock, rest
+        except (OSError, ConnectionError, ValueError) as exc:
+            sock.close()
+            raise BuilderError(f"{self.endpoint.describe()}: {path} upgrade failed: {exc}") from None
+        except BuilderError:
+            sock.close()
+            raise
+
+
+def _dechunk(data: bytes) -> bytes:
+    out = bytearray()
+    pos = 0
+    while pos < len(data):
+        eol = data.index(b"\r\n", pos)
+        size = int(data[pos:eol].split(b";")[0], 16)
+        if size == 0:
+            break
+        out += data[eol + 2 : eol + 2 + size]
+        pos = eol + 2 + size + 2
+    return bytes(out)

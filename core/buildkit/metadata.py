@@ -1,0 +1,61 @@
+"""``--metadata-file``: the exporter response in the shape buildx writes it.
+
+Every ExporterResponse key is kept; values that are base64 of a non-empty JSON object are decoded
+(``containerimage.descriptor``, ``containerimage.buildinfo``), the rest stay strings. Written atomically,
+mode 0644, 2-space indent, keys sorted, with Go's HTML escaping — byte-compatible with buildx 0.13.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+from depotci.core.errors import InputError
+
+__all__ = ["decode_exporter_response", "go_json", "write_metadata_file"]
+
+
+def decode_exporter_response(resp: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in resp.items():
+        try:
+            raw = base64.b64decode(value, validate=True)
+            decoded = json.loads(raw)
+        except (binascii.Error, ValueError):
+            out[key] = value
+            continue
+        out[key] = decoded if isinstance(decoded, dict) and decoded else value
+    return out
+
+
+def go_json(obj: Any) -> str:
+    """``json.MarshalIndent(obj, "", "  ")`` as Go prints it: top-level keys sorted, HTML escaped."""
+    if isinstance(obj, dict):
+        obj = {k: obj[k] for k in sorted(obj)}
+    text = json.dumps(obj, indent=2, ensure_ascii=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def write_metadata_file(path: str, data: Mapping[str, Any]) -> None:
+    """Write ``data`` atomically: a temp file beside ``path``, then rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".metadata-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(go_json(dict(data)))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise InputError(f"cannot write metadata file '{path}': {exc.strerror}") from None

@@ -1,0 +1,77 @@
+"""The `depot` console script: parse the command line, run one command, render errors once.
+
+Each command lives in its own module under ``depotci.core.cli`` and exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` (called with the parsed namespace, returns an exit code).
+Modules are imported here, so they must stay cheap to import: heavy imports (grpc, protobuf) happen
+inside the command functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from depotci.core.errors import DepotError
+
+__all__ = ["main"]
+
+# module names under depotci.core.cli, in help order
+COMMANDS = ("build", "bake")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise DepotError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="depot", description="depotci: fast container builds for CI")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"depotci.core.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"depotci.core.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"depot version {version('depotci')} (depotci)")
+        return 0
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 1
+    code: int = func(args)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exceptions become one line on stderr and exit code 1."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except DepotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""``depot build``: the one place that sequences options -> endpoint -> plan -> session -> solve -> results."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, TextIO
+
+from depotci.core.buildopts.depot_only import refuse_depot_api_flags
+from depotci.core.buildopts.model import BuildOptions
+from depotci.core.buildopts.plan import plan_solve
+from depotci.core.buildopts.plan_model import BuilderInfo, SolvePlan
+from depotci.core.buildopts.platforms import host_platform
+from depotci.core.commands.build_inputs import LocalInputs, check_context, read_secret_values
+from depotci.core.errors import InputError
+
+__all__ = ["BuildResult", "run_build"]
+
+
+@dataclass
+class BuildResult:
+    """What a finished build produced: buildx-style metadata and transfer counters."""
+
+    metadata: dict[str, Any]
+    exporter_response: dict[str, str]
+    ref: str
+    bytes_sent: int = 0
+    files_sent: int = 0
+    dirs_sent: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        return str(self.exporter_response.get("containerimage.digest", ""))
+
+    @property
+    def image_id(self) -> str:
+        resp = self.exporter_response
+        return str(resp.get("containerimage.config.digest") or resp.get("containerimage.digest") or "")
+
+
+def _is_socket(path: str) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _shared_key(dirs: Mapping[str, str]) -> str:
+    """Stable per set of local dirs, so the daemon reuses its copy and only changed files are resent."""
+    h = hashlib.sha256(socket.gethostname().encode())
+    for name in sorted(dirs):
+        h.update(f"\0{name}={os.path.realpath(dirs[name])}".encode())
+    return h.hexdigest()[:32]
+
+
+def _fill_stdin_inputs(plan: SolvePlan, opts: BuildOptions, inputs: LocalInputs, stdin: BinaryIO) -> tuple[
+    dict[str, str], dict[str, str]
+]:
+    """Local dirs and attrs with stdin inputs materialised into temp dirs."""
+    dirs = dict(plan.local_dirs)
+    attrs = dict(plan.frontend_attrs)
+    if plan.context_stdin:
+        ctx, dockerfile_dir = inputs.stdin_context(stdin)
+        dirs["context"] = ctx
+        attrs.pop("context", None)
+        if dockerfile_dir is not None:
+            dirs["dockerfile"] = dockerfile_dir
+            attrs["filename"] = "Dockerfile"
+        else:
+            dirs.setdefault("dockerfile", ctx)
+    elif plan.dockerfile_stdin:
+        dirs["dockerfile"] = inputs.stdin_dockerfile(stdin, attrs.get("filename", "Dockerfile"))
+    return dirs, attrs
+
+
+def _check_inputs(opts: BuildOptions, plan: SolvePlan, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> None:
+    if "context" in plan.local_dirs and not plan.context_stdin:
+        dockerfile_dir = dirs.get("dockerfile", dirs["context"])
+        check_context(dirs["context"], os.path.join(dockerfile_dir, attrs.get("filename", "Dockerfile")))
+    for name, path in dirs.items():
+        if not os.path.isdir(path):
+            raise InputError(f"build context '{name}' ('{path}') is not a directory")
+
+
+def run_build(
+    opts: BuildOptions,
+    env: Mapping[str, str],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: BinaryIO | None = None,
+) -> BuildResult:
+    """Run one build on the resolved BuildKit endpoint. Raises DepotError subclasses on failure."""
+    from depotci.core.buildkit.builder_info import probe_builder
+    from depotci.core.buildkit.connection import connect
+    from depotci.core.buildkit.endpoint import resolve_endpoint
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    refuse_depot_api_flags(opts)
+    endpoint = resolve_endpoint(opts.buildkit_host or None, env, is_socket=_is_socket)
+    conn = connect(endpoint)
+    inputs = LocalInputs()
+    try:
+        facts = probe_builder(conn)
+        host = host_platform()
+        builder = BuilderInfo(
+            kind=facts["kind"],
+            containerd_store=facts["containerd_store"],
+            platforms=facts["platforms"],
+            host_platform=f"{host.os}/{host.architecture}" + (f"/{host.variant}" if host.variant else ""),
+        )
+        plan = plan_solve(opts, builder)
+        dirs, attrs = _fill_stdin_inputs(plan, opts, inputs, stdin or sys.stdin.buffer)
+        _check_inputs(opts, plan, dirs, attrs)
+        secret_values = read_secret_values(plan.secrets, env)
+        for line in plan.warnings:
+            print(f"WARNING: {line}", file=stderr)
+        from depotci.core.commands.build_solve import solve_plan
+
+        result: BuildResult = solve_plan(
+            conn, plan, dirs, attrs, secret_values, opts, env, stdout=stdout, stderr=stderr,
+            shared_key=_shared_key(dirs), description=_describe(endpoint),
+        )
+        return result
+    finally:
+        inputs.close()
+        conn.close()
+
+
+def _describe(endpoint: Any) -> str:
+    if endpoint.kind == "docker":
+        return 'building with "default" instance using docker driver'
+    return f'building with "depot" instance using remote driver ({endpoint.address})'
+

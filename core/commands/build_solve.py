@@ -1,0 +1,175 @@
+"""Send a planned build to BuildKit: session services, SolveRequest, progress, and the results
+(metadata file, iidfile, quiet digest)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from depotci.core._gen.moby.buildkit.v1 import control_pb2
+from depotci.core.buildkit.connection import Connection
+from depotci.core.buildkit.metadata import decode_exporter_response, write_metadata_file
+from depotci.core.buildkit.progress import make_printer
+from depotci.core.buildkit.progress.failure import SourceSnippet, render_failure, render_warnings
+from depotci.core.buildkit.progress.from_proto import solve_status_from_proto
+from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
+from depotci.core.buildkit.session.filesend import FileSendService, OutputTarget
+from depotci.core.buildkit.session.filesync import FileSyncService, TransferStats
+from depotci.core.buildkit.session.secrets_provider import SecretsService
+from depotci.core.buildkit.session.server import SessionServer
+from depotci.core.buildkit.session.ssh import SSHService
+from depotci.core.buildkit.solve import SolveFailed, new_ref, run_solve
+from depotci.core.buildopts.model import BuildOptions
+from depotci.core.buildopts.plan_model import SolvePlan
+from depotci.core.errors import BuildFailed, InputError, SourceLocation, UnsupportedError
+
+__all__ = ["build_request", "solve_plan"]
+
+
+def build_request(plan: SolvePlan, attrs: Mapping[str, str], ref: str, session_id: str) -> Any:
+    """The SolveRequest for ``plan`` (pure)."""
+    return control_pb2.SolveRequest(
+        Ref=ref,
+        Session=session_id,
+        Frontend=plan.frontend,
+        FrontendAttrs=dict(attrs),
+        Exporters=[control_pb2.Exporter(Type=e.type, Attrs=e.attrs) for e in plan.exporters],
+        Cache=control_pb2.CacheOptions(
+            Exports=[control_pb2.CacheOptionsEntry(Type=c.type, Attrs=dict(c.attrs)) for c in plan.cache_exports],
+            Imports=[control_pb2.CacheOptionsEntry(Type=c.type, Attrs=dict(c.attrs)) for c in plan.cache_imports],
+        ),
+        Entitlements=list(plan.entitlements),
+    )
+
+
+def _output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
+    targets: dict[int, OutputTarget] = {}
+    for i, e in enumerate(plan.exporters):
+        if e.output == "dir":
+            targets[i] = OutputTarget("dir", e.dest)
+        elif e.output == "file":
+            targets[i] = OutputTarget("file", e.dest)
+        elif e.output == "stdout":
+            targets[i] = OutputTarget("file", "-")
+        elif e.output == "load":
+            raise UnsupportedError("--load onto a Docker Engine from a standalone buildkitd is not supported yet")
+    return targets
+
+
+def _ssh_agents(plan: SolvePlan) -> dict[str, str]:
+    agents: dict[str, str] = {}
+    for spec in plan.ssh:
+        for path in spec.paths:
+            if not os.path.exists(path):
+                raise InputError(f"--ssh {spec.id}: '{path}' does not exist")
+            if not _is_socket(path):
+                raise UnsupportedError(f"--ssh {spec.id}: key files are not supported yet, pass an agent socket")
+        if spec.paths:
+            agents[spec.id] = spec.paths[0]
+    return agents
+
+
+def _is_socket(path: str) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def solve_plan(
+    conn: Connection,
+    plan: SolvePlan,
+    dirs: Mapping[str, str],
+    attrs: Mapping[str, str],
+    secret_values: Mapping[str, bytes],
+    opts: BuildOptions,
+    env: Mapping[str, str],
+    *,
+    stdout: TextIO,
+    stderr: TextIO,
+    shared_key: str,
+    description: str,
+) -> Any:
+    from depotci.core.commands.build import BuildResult
+
+    stats = TransferStats()
+    services: list[Any] = [
+        FileSyncService(dirs, stats),
+        AuthService(RegistryAuth.from_environment(env)),
+        SecretsService(secret_values),
+        SSHService(_ssh_agents(plan)),
+        FileSendService(_output_targets(plan)),
+    ]
+    session = SessionServer(services, shared_key=shared_key)
+    mode = "quiet" if opts.quiet else opts.progress
+    printer = make_printer(mode, stderr, env=env, description=description, console_description="docker:default")
+    ticker_stop = threading.Event()
+
+    def tick() -> None:
+        while not ticker_stop.wait(0.1):
+            printer.refresh()
+
+    try:
+        conn.attach_session(session)
+        ref = new_ref()
+        request = build_request(plan, attrs, ref, session.uuid)
+        threading.Thread(target=tick, name="progress", daemon=True).start()
+        try:
+            response = run_solve(conn, request, lambda msg: printer.update(solve_status_from_proto(msg)))
+        except SolveFailed as exc:
+            ticker_stop.set()
+            printer.close()
+            info = exc.info
+            snippets = [SourceSnippet(f, d, r) for f, d, r in info.sources]
+            stderr.write(render_failure(printer, "", snippets))
+            stderr.flush()
+            failed = printer.failed_vertex()
+            loc = info.location()
+            raise BuildFailed(
+                f"failed to solve: {info.message}",
+                step=failed.name if failed else "",
+                log_tail=tuple(printer.log_tail(failed.digest)) if failed else (),
+                location=SourceLocation(_source_path(loc.file, dirs, attrs), loc.line) if loc else None,
+            ) from None
+        ticker_stop.set()
+        printer.close()
+        stderr.write(render_warnings(printer.warnings(), mode=printer.mode))
+    finally:
+        ticker_stop.set()
+        session.close()
+
+    metadata = decode_exporter_response(response)
+    metadata["buildx.build.ref"] = f"default/default/{ref}"
+    result = BuildResult(
+        metadata=metadata,
+        exporter_response=response,
+        ref=ref,
+        bytes_sent=stats.bytes_sent,
+        files_sent=stats.files_sent,
+        dirs_sent=dict(stats.dirs),
+    )
+    if opts.metadata_file:
+        write_metadata_file(opts.metadata_file, metadata)
+    if opts.iidfile and result.image_id:
+        try:
+            with open(opts.iidfile, "w") as f:
+                f.write(result.image_id)
+        except OSError as exc:
+            raise InputError(f"cannot write --iidfile '{opts.iidfile}': {exc.strerror}") from None
+    if opts.quiet and (result.digest or result.image_id):
+        print(result.digest or result.image_id, file=stdout)
+    return result
+
+
+def _source_path(name: str, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> str:
+    """BuildKit names the Dockerfile by its name in the dockerfile dir; show the user's path."""
+    base = dirs.get("dockerfile") or dirs.get("context") or ""
+    path = os.path.join(base, name)
+    if os.path.exists(path):
+        rel = os.path.relpath(path)
+        return rel if not rel.startswith("../..") else path
+    return name
