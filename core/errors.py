@@ -9,7 +9,9 @@ calls them.
     ├── InputError            a user file is missing, unreadable or malformed (context, Dockerfile ...)
     ├── UnsupportedError      the builder cannot honour a requested feature
     ├── BuilderError          the builder is unreachable or went away mid-build
-    └── BuildFailed           the build ran and failed (a step failed); carries the step and source
+    ├── BuildFailed           the build ran and failed (a step failed); carries the step and source
+    ├── ApiError              the Depot API answered an error; carries the Connect code (``code``)
+    └── AuthError             no API token could be resolved (``missing API token, please run `depot login```)
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ApiError",
+    "AuthError",
     "BuildFailed",
     "BuilderError",
     "DepotError",
@@ -95,3 +99,17 @@ class BuildFailed(DepotError):
         self.step = step
         self.log_tail = log_tail
         self.source_lines = source_lines
+
+
+class ApiError(DepotError):
+    """The Depot API answered an error. ``code`` is the Connect code name (``not_found``,
+    ``unauthenticated``, ``unavailable`` ...); ``str()`` is ``code: message`` like the Go CLI prints."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.detail = message
+
+
+class AuthError(DepotError):
+    """No API token could be resolved, or a token file is unreadable."""

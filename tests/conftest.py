@@ -3,7 +3,6 @@ project's own script, and left running for the next session (``scripts/builder s
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path

@@ -17,6 +17,9 @@ from depotci.core.bake.spec import GroupSpec, TargetSpec
 
 __all__ = ["looks_like_compose", "parse_compose_files", "parse_dotenv"]
 
+_TOP_KEYS = frozenset(
+    {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"}
+)
 _NAME_RE = re.compile(r"[a-zA-Z0-9_-]+\Z")
 _VAR = re.compile(r"\$(?:(\$)|\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _DOTENV_LINE = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*)$")
@@ -26,7 +29,7 @@ def _yaml_load(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=loader)
 
 
 def looks_like_compose(text: str) -> str | None:
@@ -35,9 +38,12 @@ def looks_like_compose(text: str) -> str | None:
         data = _yaml_load(text)
     except Exception as e:  # noqa: BLE001 - any YAML error means "not compose"
         return str(e).splitlines()[0] if str(e) else "invalid yaml"
-    if isinstance(data, dict) and isinstance(data.get("services"), dict):
-        return None
-    return "not a compose file"
+    if not isinstance(data, dict):
+        return "top-level object must be a mapping"
+    extra = [k for k in data if k not in _TOP_KEYS and not str(k).startswith("x-")]
+    if extra:
+        return f"validating filename0.yml: additional properties '{extra[0]}' not allowed"
+    return None
 
 
 def parse_dotenv(text: str) -> dict[str, str]:
@@ -75,7 +81,9 @@ def _interpolate(s: str, env: Mapping[str, str]) -> str:
                     return _interpolate(arg, env) if unset_or_empty else str(val)
                 if op in (":?", "?"):
                     if unset_or_empty:
-                        raise BakeError(f"failed to parse compose file: required variable {name} is missing a value: {arg}")
+                        raise BakeError(
+                            f"failed to parse compose file: required variable {name} is missing a value: {arg}"
+                        )
                     return str(val)
                 return _interpolate(arg, env) if not unset_or_empty else ""
         return env.get(expr, "")
@@ -135,7 +143,9 @@ def _clean(path: str) -> str:
     return posixpath.normpath(path) if path else path
 
 
-def parse_compose_files(files: list[tuple[str, str]], env: Mapping[str, str]) -> tuple[list[GroupSpec], list[TargetSpec]]:
+def parse_compose_files(
+    files: list[tuple[str, str]], env: Mapping[str, str]
+) -> tuple[list[GroupSpec], list[TargetSpec]]:
     """Map the merged Compose files onto a ``default`` group and one target per built service."""
     data: dict[str, Any] = {}
     for name, text in files:
@@ -146,7 +156,7 @@ def parse_compose_files(files: list[tuple[str, str]], env: Mapping[str, str]) ->
         if doc is None:
             continue
         if not isinstance(doc, dict):
-            raise BakeError(f"failed to parse compose file: Top-level object must be a mapping")
+            raise BakeError("failed to parse compose file: Top-level object must be a mapping")
         data = _merge(data, _interp_tree(doc, env))
     services = data.get("services") or {}
     secrets_top = data.get("secrets") or {}
@@ -155,7 +165,9 @@ def parse_compose_files(files: list[tuple[str, str]], env: Mapping[str, str]) ->
         if isinstance(svc, dict) and svc.get("build") is not None:
             tname = str(sname).replace(".", "_")
             if not _NAME_RE.match(tname):
-                raise BakeError(f'failed to parse compose file: invalid service name "{tname}": only "[a-zA-Z0-9_-]+" are allowed')
+                raise BakeError(
+                    f'failed to parse compose file: invalid service name "{tname}": only "[a-zA-Z0-9_-]+" are allowed'
+                )
             names[str(sname)] = tname
     if not services:
         return [], []
@@ -170,7 +182,11 @@ def parse_compose_files(files: list[tuple[str, str]], env: Mapping[str, str]) ->
 
 
 def _service_target(
-    tname: str, svc: dict[str, Any], names: dict[str, str], secrets_top: dict[str, Any], env: Mapping[str, str]
+    tname: str,
+    svc: dict[str, Any],
+    names: dict[str, str],
+    secrets_top: dict[str, Any],
+    env: Mapping[str, str],
 ) -> TargetSpec:
     build = svc["build"]
     if isinstance(build, str):
@@ -191,7 +207,7 @@ def _service_target(
                 v = "target:" + names[v[8:]]
             t.contexts[k] = v
     svc_env = _mapping(svc.get("environment"))
-    args = {}
+    args: dict[str, str | None] = {}
     for k, v in _mapping(build.get("args")).items():
         if v is None:
             v = svc_env.get(k)
@@ -200,7 +216,8 @@ def _service_target(
         if v is not None:
             args[k] = v
     t.args = args or None
-    t.labels = {k: v or "" for k, v in _mapping(build.get("labels")).items()} or None
+    labels: dict[str, str | None] = {k: v or "" for k, v in _mapping(build.get("labels")).items()}
+    t.labels = labels or None
     t.tags = _strings(build.get("tags")) or None
     t.cache_from = _strings(build.get("cache_from")) or None
     t.cache_to = _strings(build.get("cache_to")) or None
@@ -212,13 +229,13 @@ def _service_target(
         t.ssh = sorted(items)
     sec = []
     for s in build.get("secrets") or []:
-        src = s.get("source") if isinstance(s, dict) else str(s)
+        src = str(s.get("source") or "") if isinstance(s, dict) else str(s)
         top = secrets_top.get(src) or {}
         if top.get("external"):
             raise BakeError(f"failed to parse compose file: unsupported external secret {src}")
         entry = {"id": src or ""}
         if top.get("file"):
-            entry["src"] = _str(top["file"])
+            entry["src"] = _clean(_str(top["file"]))
         if top.get("environment"):
             entry["env"] = _str(top["environment"])
         sec.append(entry)
@@ -259,7 +276,13 @@ def _x_bake(t: TargetSpec, xb: Any) -> None:
     tags = _strings(xb.get("tags"))
     if tags:
         t.tags = list(dict.fromkeys([*(t.tags or []), *tags]))
-    for key, attr in (("cache-from", "cache_from"), ("cache-to", "cache_to"), ("secret", "secret"), ("ssh", "ssh"), ("output", "output")):
+    for key, attr in (
+        ("cache-from", "cache_from"),
+        ("cache-to", "cache_to"),
+        ("secret", "secret"),
+        ("ssh", "ssh"),
+        ("output", "output"),
+    ):
         vals = _strings(xb.get(key))
         if vals:
             setattr(t, attr, [*(getattr(t, attr) or []), *vals])

@@ -6,6 +6,7 @@ from typing import Any
 
 from depotci.core.bake.hcl.body import Attr
 from depotci.core.bake.hcl.diag import Diag
+from depotci.core.bake.hcl.nodes import start_range
 from depotci.core.bake.hcl.values import ConvertError, to_bool, to_str
 
 __all__ = ["decode_value"]
@@ -14,13 +15,8 @@ _WANT = {"str": "string required", "bool": "bool required", "list": "list of str
 
 
 def _bad(name: str, attr: Attr, msg: str) -> Diag:
-    return Diag(
-        "Incorrect attribute value type",
-        f'Inappropriate value for attribute "{name}": {msg}.',
-        attr.src,
-        attr.expr.start,
-        attr.expr.end,
-    )
+    start, end = start_range(attr.expr)
+    return Diag("Unsuitable value type", f"Unsuitable value: {msg}", attr.src, start, end)
 
 
 def decode_value(kind: str, name: str, v: Any, attr: Attr) -> Any:
@@ -39,7 +35,10 @@ def decode_value(kind: str, name: str, v: Any, attr: Attr) -> Any:
             for i, x in enumerate(v):
                 if x is None:
                     raise ConvertError(f"element {i}: string required")
-                out.append(x if type(x) is str else to_str(x))
+                try:
+                    out.append(x if type(x) is str else to_str(x))
+                except ConvertError as e:
+                    raise ConvertError(f"element {i}: {e}") from None
             return out
         if kind in ("smap", "nmap"):
             if type(v) is not dict:
@@ -50,7 +49,10 @@ def decode_value(kind: str, name: str, v: Any, attr: Attr) -> Any:
                     if kind == "nmap":
                         res[k] = None
                     continue
-                res[k] = x if type(x) is str else to_str(x)
+                try:
+                    res[k] = x if type(x) is str else to_str(x)
+                except ConvertError as e:
+                    raise ConvertError(f'element "{k}": {e}') from None
             return res
         if kind == "entries":
             items = v if type(v) is list else [v]
@@ -64,5 +66,5 @@ def decode_value(kind: str, name: str, v: Any, attr: Attr) -> Any:
                     ents.append(to_str(x))
             return ents
     except ConvertError as e:
-        raise _bad(name, attr, str(e) if kind in ("list", "smap", "nmap") else _WANT.get(kind, str(e))) from None
+        raise _bad(name, attr, str(e)) from None
     return v

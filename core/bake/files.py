@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from depotci.core.bake.errors import BakeError, from_diag
 from depotci.core.bake.hcl.body import Body
 from depotci.core.bake.hcl.diag import Diag
-from depotci.core.bake.hclconfig import evaluate_bodies
 from depotci.core.bake.hcl.parser import parse_hcl
+from depotci.core.bake.hclconfig import evaluate_bodies
 from depotci.core.bake.jsonfile import parse_json
 from depotci.core.bake.spec import GroupSpec, TargetSpec
 
@@ -100,7 +100,7 @@ def _add(targets: dict[str, TargetSpec], t: TargetSpec) -> None:
 def _sniff(name: str, text: str) -> Body | None:
     """A file without a telling extension (stdin): HCL, else Compose, else JSON, like buildx."""
     try:
-        return parse_hcl(name + ".hcl" if name != "-" else name, text)
+        return parse_hcl(name + ".hcl", text)
     except Diag as hcl_err:
         from depotci.core.bake.compose import looks_like_compose
 
@@ -110,4 +110,6 @@ def _sniff(name: str, text: str) -> Body | None:
         try:
             return parse_json(name, text)
         except Diag:
-            raise BakeError(f"failed to parse {name}: parsing yaml: {yaml_err}, parsing hcl: {hcl_err}") from None
+            raise BakeError(
+                f"failed to parse {name}: parsing yaml: {yaml_err}, parsing hcl: {hcl_err}"
+            ) from None

@@ -15,11 +15,11 @@ from depotci.core.bake.decode import decode_value
 from depotci.core.bake.hcl.body import Attr, Block, Body
 from depotci.core.bake.hcl.diag import Diag, Source
 from depotci.core.bake.hcl.func import Func
-from depotci.core.bake.hcl.nodes import Call, For, LazyObject, Lit, Node, Scope, Tuple, Var
+from depotci.core.bake.hcl.nodes import Call, For, LazyObject, Lit, Node, Scope, Tuple, Var, suggest
 from depotci.core.bake.hcl.stdlib import stdlib
-from depotci.core.bake.hcl.values import ConvertError, type_name
+from depotci.core.bake.hcl.values import ConvertError, parse_number, type_name
 from depotci.core.bake.spec import FIELDS, GroupSpec, TargetSpec
-from depotci.core.bake.types import convert, parse_bool, parse_env, parse_number, parse_type, type_label
+from depotci.core.bake.types import convert, parse_bool, parse_env, parse_type, type_label
 
 __all__ = ["HclConfig", "evaluate_bodies"]
 
@@ -52,10 +52,16 @@ class _LazyBlocks(LazyObject):
         self.ev = ev
         self.btype = btype
 
-    def hcl_attr(self, name: str, node: Node) -> Any:
+    def hcl_attr(self, name: str, start: int, end: int) -> Any:
         scopes = self.ev.by_name[self.btype].get(name)
         if not scopes:
-            raise Diag("Unsupported attribute", f'This object does not have an attribute named "{name}".', None, node.start, node.end)
+            raise Diag(
+                "Missing map element",
+                f'This map does not have an element with the key "{name}".',
+                None,
+                start,
+                end,
+            )
         return _LazyBlock(self.ev, scopes)
 
 
@@ -64,13 +70,19 @@ class _LazyBlock(LazyObject):
         self.ev = ev
         self.scopes = scopes
 
-    def hcl_attr(self, name: str, node: Node) -> Any:
+    def hcl_attr(self, name: str, start: int, end: int) -> Any:
         if name not in FIELDS and name not in ("name", "targets"):
-            raise Diag("Unsupported attribute", f'This object does not have an attribute named "{name}".', None, node.start, node.end)
+            raise Diag(
+                "Unsupported attribute",
+                f'This object does not have an attribute named "{name}".',
+                None,
+                start,
+                end,
+            )
         value = None
         for bs in self.scopes:
             if name in bs.block.body.attrs:
-                value = self.ev.block_attr(bs, name)
+                value = self.ev.block_attr(bs, name, mark=True)
         if name == "name" and value is None:
             return self.scopes[-1].name
         return value
@@ -93,6 +105,9 @@ class _Evaluator:
         self.by_name: dict[str, dict[str, list[_BlockScope]]] = {t: {} for t in _BLOCK_TYPES}
         self.lazy = {t: _LazyBlocks(self, t) for t in _BLOCK_TYPES}
         reserved = set(self.builtins) | set(_BLOCK_TYPES)
+        for body in bodies:
+            for b in body.blocks:
+                _check_labels(b)
         for body in bodies:
             for name, attr in body.attrs.items():
                 if name not in reserved:
@@ -118,10 +133,14 @@ class _Evaluator:
         if name in self.builtins:
             return self.builtins[name]
         if name not in self.attrs and name not in self.vardefs:
-            raise Diag("Unknown variable", f'There is no variable named "{name}".', None, node.start, node.end)
+            names = [*self.vardefs, *self.attrs, *self.builtins, *self.lazy]
+            detail = f'There is no variable named "{name}".{suggest(name, names)}'
+            raise Diag("Unknown variable", detail, None, node.start, node.end)
         if name in self.progress:
             src, expr = self.stack[-1]
-            raise Diag("Invalid expression", f"variable cycle not allowed for {name}", src, expr.start, expr.end)
+            raise Diag(
+                "Invalid expression", f"variable cycle not allowed for {name}", src, expr.start, expr.end
+            )
         self.progress.add(name)
         try:
             value = self.compute_var(name)
@@ -131,7 +150,13 @@ class _Evaluator:
         return value
 
     def known(self, name: str) -> bool:
-        return name in self.values or name in self.lazy or name in self.builtins or name in self.attrs or name in self.vardefs
+        return (
+            name in self.values
+            or name in self.lazy
+            or name in self.builtins
+            or name in self.attrs
+            or name in self.vardefs
+        )
 
     # ------------------------------------------------------------------ evaluation helpers
     def eval(self, expr: Node, src: Source, scope: Scope) -> Any:
@@ -177,7 +202,9 @@ class _Evaluator:
                     try:
                         value = convert(value, tspec)
                     except ConvertError as e:
-                        raise invalid(f"invalid type {type_label(tspec)} for variable {name} default value: {e}") from None
+                        raise invalid(
+                            f"invalid type {type_label(tspec)} for variable {name} default value: {e}"
+                        ) from None
                     if envv is not None:
                         value = parse_env(envv, tspec, name)
                 elif envv is not None:
@@ -198,7 +225,13 @@ class _Evaluator:
         if ok is True:
             return
         if ok is not False:
-            raise Diag("Invalid condition result", "Invalid validation condition result value: a bool is required.", vb.src, cond.expr.start, cond.expr.end)
+            raise Diag(
+                "Invalid condition result",
+                "Invalid validation condition result value: a bool is required.",
+                vb.src,
+                cond.expr.start,
+                cond.expr.end,
+            )
         msg_attr = vb.body.attrs.get("error_message")
         msg = self.eval(msg_attr.expr, vb.src, self.scope) if msg_attr else "Validation failed"
         raise Diag("Validation failed", str(msg), vb.src, cond.expr.start, cond.expr.end)
@@ -208,38 +241,53 @@ class _Evaluator:
         src = block.src
         params_attr = body.attrs.get("params")
         result = body.attrs.get("result")
+        fname = block.labels[0]
         if params_attr is None or result is None:
             missing = "result" if result is None else "params"
-            lr = block.label_ranges[0]
-            raise Diag("Invalid function", f"empty {missing} not allowed for {block.labels[0]}", src, lr[0], lr[1])
+            if params_attr is not None:
+                start, end = params_attr.start, params_attr.end
+            else:
+                start, end = block.label_ranges[0]
+            raise Diag("Invalid function", f"empty {missing} not allowed for {fname}", src, start, end)
         names = _param_names(params_attr.expr, src)
         variadic = None
         if "variadic_params" in body.attrs:
             vn = _param_names(body.attrs["variadic_params"].expr, src)
             variadic = (vn[0], "any") if vn else None
         result_expr = result.expr
+        params = {*names, *([variadic[0]] if variadic else [])}
+        self.check_deps(result_expr, src, params)
 
         def impl(*args: Any) -> Any:
-            vars = dict(zip(names, args, strict=False))
+            vmap = dict(zip(names, args, strict=False))
             if variadic is not None:
-                vars[variadic[0]] = list(args[len(names) :])
-            return self.eval(result_expr, src, self.scope.child(vars))
+                vmap[variadic[0]] = list(args[len(names) :])
+            return self.eval(result_expr, src, self.scope.child(vmap))
 
         return Func(block.labels[0], [(n, "any") for n in names], impl, variadic=variadic, allow_null=True)
 
     # ------------------------------------------------------------------ blocks
-    def block_attr(self, bs: _BlockScope, name: str) -> Any:
+    def block_attr(self, bs: _BlockScope, name: str, mark: bool = False) -> Any:
+        """Decoded value of one block attribute; ``mark`` tracks references (to detect cycles)."""
         if name in bs.cache:
             return bs.cache[name]
         attr = bs.block.body.attrs[name]
         if name in bs.progress:
             src, expr = self.stack[-1]
-            raise Diag("Invalid expression", f"reference cycle not allowed for {bs.block.type}.{bs.name}.{name}", src, expr.start, expr.end)
-        bs.progress.add(name)
+            raise Diag(
+                "Invalid expression",
+                f"reference cycle not allowed for {bs.block.type}.{bs.name}.{name}",
+                src,
+                expr.start,
+                expr.end,
+            )
+        if mark:
+            bs.progress.add(name)
         try:
             raw = self.eval(attr.expr, attr.src, bs.scope)
         finally:
-            bs.progress.discard(name)
+            if mark:
+                bs.progress.discard(name)
         kind = "list" if name == "targets" else FIELDS.get(name, "any")
         value = decode_value(kind, name, raw, attr)
         bs.cache[name] = value
@@ -269,16 +317,16 @@ class _Evaluator:
             return [_BlockScope(block, self.scope, label)]
         mval = self.eval(matrix.expr, src, self.scope)
         if type(mval) is not dict:
-            raise Diag("Invalid block", "matrix must be a map", src, lr[0], block.open)
+            raise bad_name("matrix must be a map")
         scopes: list[dict[str, Any]] = [{}]
         for key in sorted(mval):
             vals = mval[key]
             if type(vals) is not list:
-                raise Diag("Invalid block", "matrix values must be a list", src, lr[0], block.open)
+                raise bad_name("matrix values must be a list")
             scopes = [{**e, key: v} for v in vals for e in scopes]
         out = []
-        for vars in scopes:
-            sc = self.scope.child(vars)
+        for vmap in scopes:
+            sc = self.scope.child(vmap)
             name = label
             if name_attr is not None:
                 nv = self.eval(name_attr.expr, src, sc)
@@ -296,6 +344,33 @@ class _Evaluator:
             seen.add(bs.name)
         return out
 
+    def check_deps(self, expr: Node, src: Source, exclude: set[str]) -> None:
+        """buildx's strict ``loadDeps``: every function and free variable must exist."""
+        bound = set(exclude)
+        for n in expr.walk():
+            if isinstance(n, For):
+                bound.add(n.vname)
+                if n.kname:
+                    bound.add(n.kname)
+        for n in expr.walk():
+            if isinstance(n, Call) and n.name not in self.funcs and n.name not in self.funcdefs:
+                raise Diag(
+                    "Invalid expression",
+                    f'function "{n.name}" does not exist: undefined',
+                    src,
+                    expr.start,
+                    expr.end,
+                )
+        for n in expr.walk():
+            if isinstance(n, Var) and n.name not in bound and not self.known(n.name):
+                raise Diag(
+                    "Invalid expression",
+                    f'variable "{n.name}" does not exist: undefined',
+                    src,
+                    expr.start,
+                    expr.end,
+                )
+
     def count_unknown(self, expr: Node, scope: Scope) -> int:
         bound: set[str] = set()
         for n in expr.walk():
@@ -305,9 +380,12 @@ class _Evaluator:
                     bound.add(n.kname)
         count = 0
         for n in expr.walk():
-            if isinstance(n, Var) and n.name not in bound and not scope.has(n.name) and not self.known(n.name):
-                count += 1
-            elif isinstance(n, Call) and n.name not in self.funcs:
+            if (
+                isinstance(n, Var)
+                and n.name not in bound
+                and not scope.has(n.name)
+                and not self.known(n.name)
+            ) or (isinstance(n, Call) and n.name not in self.funcs):
                 count += 1
         return count
 
@@ -336,6 +414,10 @@ class _Evaluator:
                     if first is None:
                         first = d
                     total += d.count
+                if diags and diags[0].detail.startswith("reference cycle"):
+                    break
+            if first is not None and first.detail.startswith("reference cycle"):
+                break
         if first is not None:
             first.count = total
             raise first
@@ -345,7 +427,9 @@ class _Evaluator:
         cfg.groups = list(groups.values())
         return cfg
 
-    def decode_block(self, bs: _BlockScope, targets: dict[str, TargetSpec], groups: dict[str, GroupSpec]) -> list[Diag]:
+    def decode_block(
+        self, bs: _BlockScope, targets: dict[str, TargetSpec], groups: dict[str, GroupSpec]
+    ) -> list[Diag]:
         diags: list[Diag] = []
         attrs = bs.block.body.attrs
         if bs.block.type == "group":
@@ -376,9 +460,35 @@ class _Evaluator:
         return diags
 
     def _counted(self, d: Diag, attr: Attr, scope: Scope) -> Diag:
+        # The real CLI reports each evaluation problem of a target attribute twice (once while loading
+        # dependencies, once while decoding), and counts the rest after the first.
         if d.summary in ("Unknown variable", "Call to unknown function"):
             d.count = self.count_unknown(attr.expr, scope) + 1
+        elif d.summary != "Unsuitable value type" and d.count == 1:
+            d.count = 2
         return d
+
+
+def _check_labels(b: Block) -> None:
+    if b.type not in _BLOCK_TYPES and b.type not in ("variable", "function"):
+        return
+    if not b.labels:
+        raise Diag(
+            f"Missing name for {b.type}",
+            f"All {b.type} blocks must have 1 labels (name).",
+            b.src,
+            b.open,
+            b.open + 1,
+        )
+    if len(b.labels) > 1:
+        start, end = b.label_ranges[1]
+        raise Diag(
+            f"Extraneous label for {b.type}",
+            f"Only 1 labels (name) are expected for {b.type} blocks.",
+            b.src,
+            start,
+            end,
+        )
 
 
 def _untyped_env(name: str, default: Any, envv: str) -> Any:
@@ -386,14 +496,18 @@ def _untyped_env(name: str, default: Any, envv: str) -> Any:
     if t is bool:
         b = parse_bool(envv)
         if b is None:
-            raise ConvertError(f'failed to parse {name} as bool: strconv.ParseBool: parsing "{envv}": invalid syntax')
+            raise ConvertError(
+                f'failed to parse {name} as bool: strconv.ParseBool: parsing "{envv}": invalid syntax'
+            )
         return b
     if t is str or default is None:
         return envv
     if type_name(default) == "number":
         n = parse_number(envv)
         if n is None:
-            raise ConvertError(f'failed to parse {name} as number: strconv.ParseFloat: parsing "{envv}": invalid syntax')
+            raise ConvertError(
+                f'failed to parse {name} as number: strconv.ParseFloat: parsing "{envv}": invalid syntax'
+            )
         return n
     raise ConvertError(f"unsupported type {type_name(default)} for variable {name}")
 
@@ -407,7 +521,9 @@ def _param_names(expr: Node, src: Source) -> list[str]:
         elif isinstance(it, Lit) and type(it.value) is str:
             names.append(it.value)
         else:
-            raise Diag("Invalid param element", "Each parameter name must be an identifier.", src, it.start, it.end)
+            raise Diag(
+                "Invalid param element", "Each parameter name must be an identifier.", src, it.start, it.end
+            )
     return names
 
 

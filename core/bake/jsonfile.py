@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Protocol, cast
 
 from depotci.core.bake.hcl.body import Attr, Block, Body
 from depotci.core.bake.hcl.diag import Diag, Source
@@ -18,7 +18,12 @@ from depotci.core.bake.hcl.template import parse_template_text
 
 __all__ = ["parse_json"]
 
-_WS = re.compile(r"[ \t\r\n]*")
+
+class _Always(Protocol):
+    def match(self, string: str, pos: int = ...) -> re.Match[str]: ...
+
+
+_WS = cast(_Always, re.compile(r"[ \t\r\n]*"))
 _STR = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _NUM = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _BLOCKS = ("variable", "target", "group", "function")
@@ -38,6 +43,7 @@ class _Reader:
         self.src = src
         self.s = src.text
         self.p = 0
+        self.comma = 0
 
     def err(self, msg: str) -> Diag:
         return Diag("Syntax error", msg, self.src, self.p, self.p + 1)
@@ -56,9 +62,23 @@ class _Reader:
                 return _J("obj", items, p, self.p)
             while True:
                 self.p = _WS.match(s, self.p).end()
+                if s[self.p : self.p + 1] == "}" and items:
+                    raise Diag(
+                        "Trailing comma in object",
+                        "JSON does not permit a trailing comma after the final property in an object.",
+                        self.src,
+                        self.comma,
+                        self.comma + 1,
+                    )
                 k = self.value()
                 if k.kind != "str":
-                    raise Diag("Invalid JSON object property name", "A JSON object property name must be a string", self.src, k.start, k.end)
+                    raise Diag(
+                        "Invalid JSON object property name",
+                        "A JSON object property name must be a string",
+                        self.src,
+                        k.start,
+                        k.end,
+                    )
                 self.p = _WS.match(s, self.p).end()
                 if s[self.p : self.p + 1] != ":":
                     raise self.err('Expected a colon (":") after the property name.')
@@ -69,6 +89,7 @@ class _Reader:
                 self.p += 1
                 if c == "}":
                     return _J("obj", items, p, self.p)
+                self.comma = self.p - 1
                 if c != ",":
                     self.p -= 1
                     raise self.err("Expected a comma to mark the beginning of the next item.")
@@ -80,12 +101,22 @@ class _Reader:
                 self.p += 1
                 return _J("arr", vals, p, self.p)
             while True:
+                self.p = _WS.match(s, self.p).end()
+                if s[self.p : self.p + 1] == "]" and vals:
+                    raise Diag(
+                        "Trailing comma in array",
+                        "JSON does not permit a trailing comma after the final value in an array.",
+                        self.src,
+                        self.comma,
+                        self.comma + 1,
+                    )
                 vals.append(self.value())
                 self.p = _WS.match(s, self.p).end()
                 c = s[self.p : self.p + 1]
                 self.p += 1
                 if c == "]":
                     return _J("arr", vals, p, self.p)
+                self.comma = self.p - 1
                 if c != ",":
                     self.p -= 1
                     raise self.err("Expected a comma to mark the beginning of the next item.")
@@ -127,13 +158,21 @@ def _expr(j: _J, src: Source) -> Node:
         return Lit(j.value, j.start, j.end)
     if j.kind == "arr":
         return Tuple([_expr(x, src) for x in j.value], j.start, j.end)
-    return Obj([(Lit(json.loads(k.value), k.start, k.end), _expr(v, src)) for k, v in j.value], j.start, j.end)
+    return Obj(
+        [(Lit(json.loads(k.value), k.start, k.end), _expr(v, src)) for k, v in j.value], j.start, j.end
+    )
 
 
 def _body(j: _J, src: Source, nested: tuple[str, ...] = ()) -> Body:
     body = Body()
     if j.kind != "obj":
-        raise Diag("Incorrect JSON value type", "A JSON object is required here, setting the arguments for this block.", src, j.start, j.end)
+        raise Diag(
+            "Incorrect JSON value type",
+            "A JSON object is required here, setting the arguments for this block.",
+            src,
+            j.start,
+            j.end,
+        )
     for k, v in j.value:
         name = json.loads(k.value)
         if name in nested:
@@ -162,10 +201,26 @@ def parse_json(name: str, text: str) -> Body:
             continue
         for group in v.value if v.kind == "arr" else [v]:
             if group.kind != "obj":
-                raise Diag("Incorrect JSON value type", "A JSON object is required here.", src, group.start, group.end)
+                raise Diag(
+                    "Incorrect JSON value type",
+                    "A JSON object is required here.",
+                    src,
+                    group.start,
+                    group.end,
+                )
             for lk, lv in group.value:
                 label = json.loads(lk.value)
                 for item in lv.value if lv.kind == "arr" else [lv]:
                     nested = ("validation",) if key == "variable" else ()
-                    out.blocks.append(Block(key, [label], [(lk.start, lk.end)], _body(item, src, nested), src, k.start, item.start))
+                    out.blocks.append(
+                        Block(
+                            key,
+                            [label],
+                            [(lk.start, lk.end)],
+                            _body(item, src, nested),
+                            src,
+                            k.start,
+                            item.start,
+                        )
+                    )
     return out

@@ -11,7 +11,18 @@ from depotci.core.bake.spec import TargetSpec
 __all__ = ["Override", "apply_overrides", "parse_overrides"]
 
 _ARRAY_KEYS = frozenset(
-    {"output", "cache-to", "cache-from", "tags", "platform", "secrets", "ssh", "attest", "entitlements", "annotations"}
+    {
+        "output",
+        "cache-to",
+        "cache-from",
+        "tags",
+        "platform",
+        "secrets",
+        "ssh",
+        "attest",
+        "entitlements",
+        "annotations",
+    }
 )
 
 
@@ -118,7 +129,11 @@ def apply_overrides(t: TargetSpec, overrides: Mapping[str, Override]) -> None:
                 t.output = ["type=image,push=true"]
             else:
                 t.output = [
-                    (f"{out},push={value}" if isinstance(out, str) and _output_type(out) in ("image", "registry") else out)
+                    (
+                        f"{out},push={value}"
+                        if isinstance(out, str) and _output_type(out) in ("image", "registry")
+                        else out
+                    )
                     for out in t.output
                 ]
         else:

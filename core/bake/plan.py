@@ -71,7 +71,10 @@ def plan_bake(
     if opts.provenance is not None:
         sets.append(_attest_flag("provenance", opts.provenance))
     try:
-        ov = parse_overrides(sets, [t.name for t in cfg.targets], env) if sets else {}
+        names = [t.name for t in cfg.targets]
+        ov = parse_overrides(sets, names, env) if sets else {}
+        if not names:  # the real CLI always adds "*.pull"/"*.no-cache" overrides, which then match nothing
+            raise ResolveError("could not find any target matching '*'")
         resolved: dict[str, TargetSpec] = {}
         group_names: list[str] = []
         for name in requested:
@@ -107,7 +110,10 @@ def _freeze(t: TargetSpec, opts: PlanOptions, epoch: str, linked: bool) -> Resol
     labels = {k: v for k, v in (t.labels or {}).items() if v is not None}
     contexts = {k: v for k, v in (t.contexts or {}).items() if v != ""}
     try:
-        entries = {k: tuple(parse_entries(k, t.get(k) or [])) for k in ("cache-from", "cache-to", "output", "attest", "secret", "ssh")}
+        entries = {
+            k: tuple(parse_entries(k, t.get(k) or []))
+            for k in ("cache-from", "cache-to", "output", "attest", "secret", "ssh")
+        }
     except ConvertError as e:
         raise BakeError(str(e)) from None
     return ResolvedTarget(

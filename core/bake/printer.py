@@ -15,7 +15,9 @@ from depotci.core.bake.model import BakePlan, ResolvedTarget
 
 __all__ = ["render_plan"]
 
-_TRANS = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_TRANS = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 
 
 def _s(v: str) -> str:
@@ -104,7 +106,8 @@ def render_plan(plan: BakePlan) -> str:
             groups.append(f"    {_s(name)}: {_map(body, '    ', sort=False)}")
         parts.append('  "group": {\n' + ",\n".join(groups) + "\n  }")
     targets = [
-        f"    {_s(name)}: {_map(_target_fields(plan.targets[name]), '    ', sort=False)}" for name in sorted(plan.targets)
+        f"    {_s(name)}: {_map(_target_fields(plan.targets[name]), '    ', sort=False)}"
+        for name in sorted(plan.targets)
     ]
     parts.append('  "target": ' + ("{\n" + ",\n".join(targets) + "\n  }" if targets else "{}"))
     return "{\n" + ",\n".join(parts) + "\n}\n"

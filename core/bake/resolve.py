@@ -36,7 +36,9 @@ class Config:
         ts, gs = self._group(name, {})
         return _dedup(ts), _dedup(gs)
 
-    def _group(self, name: str, visited: dict[str, tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
+    def _group(
+        self, name: str, visited: dict[str, tuple[list[str], list[str]]]
+    ) -> tuple[list[str], list[str]]:
         if name in visited:
             return visited[name]
         g = self.group_by.get(name)
@@ -64,7 +66,10 @@ class Config:
         return t
 
     def _target(
-        self, name: str, visited: dict[str, TargetSpec | None], overrides: Mapping[str, Mapping[str, Override]]
+        self,
+        name: str,
+        visited: dict[str, TargetSpec | None],
+        overrides: Mapping[str, Mapping[str, Override]],
     ) -> TargetSpec | None:
         if name in visited:
             return visited[name]

@@ -52,14 +52,39 @@ class GroupSpec:
 
 
 class TargetSpec:
-    """One target as decoded from a file; every field ``None`` until set."""
+    """One target as decoded from a file; a field reads ``None`` until set.
 
-    __slots__ = ("name", *_ATTR.values())
+    Fields live in the instance ``__dict__`` only once set (class attributes supply ``None``), which keeps
+    creating and merging the thousands of targets of a big file cheap.
+    """
+
+    name: str
+    description: str | None = None
+    inherits: list[str] | None = None
+    attest: list[Any] | None = None
+    context: str | None = None
+    contexts: dict[str, str] | None = None
+    dockerfile: str | None = None
+    dockerfile_inline: str | None = None
+    args: dict[str, str | None] | None = None
+    labels: dict[str, str | None] | None = None
+    tags: list[str] | None = None
+    cache_from: list[Any] | None = None
+    cache_to: list[Any] | None = None
+    target: str | None = None
+    secret: list[Any] | None = None
+    ssh: list[Any] | None = None
+    platforms: list[str] | None = None
+    output: list[Any] | None = None
+    pull: bool | None = None
+    no_cache: bool | None = None
+    network: str | None = None
+    no_cache_filter: list[str] | None = None
+    shm_size: str | None = None
+    project_id: str | None = None
 
     def __init__(self, name: str) -> None:
         self.name = name
-        for a in _ATTR.values():
-            setattr(self, a, None)
 
     def get(self, key: str) -> Any:
         return getattr(self, _ATTR[key])
@@ -67,47 +92,61 @@ class TargetSpec:
     def set(self, key: str, value: Any) -> None:
         setattr(self, _ATTR[key], value)
 
-    def copy(self) -> TargetSpec:
-        t = TargetSpec(self.name)
-        for a in _ATTR.values():
-            v = getattr(self, a)
-            if type(v) is list:
-                v = list(v)
-            elif type(v) is dict:
-                v = dict(v)
-            setattr(t, a, v)
-        return t
-
     def merge(self, o: TargetSpec) -> None:
         """Overlay ``o`` onto this target the way buildx's ``Target.Merge`` does."""
-        for key in ("context", "dockerfile", "dockerfile_inline", "target", "pull", "no_cache", "network", "shm_size", "description"):
-            v = getattr(o, key)
-            if v is not None:
-                setattr(self, key, v)
-        if o.project_id:
-            self.project_id = o.project_id
-        for key in ("args", "labels"):
-            src = getattr(o, key)
-            if src:
-                dst = getattr(self, key)
-                if dst is None:
-                    dst = {}
-                    setattr(self, key, dst)
-                for k, v in src.items():
-                    if v is not None:
-                        dst[k] = v
-        if o.contexts:
-            if self.contexts is None:
-                self.contexts = {}
-            self.contexts.update(o.contexts)
-        for key in ("tags", "platforms", "cache_to", "output"):
-            v = getattr(o, key)
-            if v is not None:
-                setattr(self, key, list(v))
-        for key in ("attest", "secret", "ssh", "cache_from", "no_cache_filter"):
-            v = getattr(o, key)
-            if v is not None:
-                cur = getattr(self, key) or []
-                setattr(self, key, cur + list(v))
-        if o.inherits:
-            self.inherits = (self.inherits or []) + list(o.inherits)
+        d = self.__dict__
+        for key, v in o.__dict__.items():
+            if v is None or key == "name":
+                continue
+            kind = _MERGE[key]
+            if kind == "set":
+                d[key] = v
+            elif kind == "project":
+                if v:
+                    d[key] = v
+            elif kind == "nmap":
+                if v:
+                    dst = d.get(key)
+                    if dst is None:
+                        dst = d[key] = {}
+                    for k, x in v.items():
+                        if x is not None:
+                            dst[k] = x
+            elif kind == "map":
+                if v:
+                    dst = d.get(key)
+                    if dst is None:
+                        dst = d[key] = {}
+                    dst.update(v)
+            elif kind == "replace":
+                d[key] = list(v)
+            else:  # append
+                cur = d.get(key)
+                d[key] = (cur + list(v)) if cur else list(v)
+
+
+_MERGE = {
+    "context": "set",
+    "dockerfile": "set",
+    "dockerfile_inline": "set",
+    "target": "set",
+    "pull": "set",
+    "no_cache": "set",
+    "network": "set",
+    "shm_size": "set",
+    "description": "set",
+    "project_id": "project",
+    "args": "nmap",
+    "labels": "nmap",
+    "contexts": "map",
+    "tags": "replace",
+    "platforms": "replace",
+    "cache_to": "replace",
+    "output": "replace",
+    "attest": "append",
+    "secret": "append",
+    "ssh": "append",
+    "cache_from": "append",
+    "no_cache_filter": "append",
+    "inherits": "append",
+}

@@ -88,12 +88,16 @@ def _primitive(kind: str, s: str, name: str) -> Any:
     if kind == "number":
         n = parse_number(s)
         if n is None:
-            raise ConvertError(f'failed to parse {name} as number: strconv.ParseFloat: parsing "{s}": invalid syntax')
+            raise ConvertError(
+                f'failed to parse {name} as number: strconv.ParseFloat: parsing "{s}": invalid syntax'
+            )
         return n
     if kind == "bool":
         b = parse_bool(s)
         if b is None:
-            raise ConvertError(f'failed to parse {name} as bool: strconv.ParseBool: parsing "{s}": invalid syntax')
+            raise ConvertError(
+                f'failed to parse {name} as bool: strconv.ParseBool: parsing "{s}": invalid syntax'
+            )
         return b
     return s
 
@@ -114,7 +118,9 @@ def parse_env(s: str, t: TypeSpec, name: str) -> Any:
         return _primitive(kind, s, name)
     if kind == "any":
         return s
-    if kind in ("list", "set", "map", "tuple") and (t[1][0] in ("string", "number", "bool") if kind != "tuple" else True):
+    if kind in ("list", "set", "map", "tuple") and (
+        t[1][0] in ("string", "number", "bool") if kind != "tuple" else True
+    ):
         fields = next(csv.reader(io.StringIO(s)), []) if s else []
         if kind == "map":
             return {fields[i]: _primitive(t[1][0], fields[i + 1], name) for i in range(0, len(fields) - 1, 2)}

@@ -107,6 +107,10 @@ class UnixRelay:
     def close(self) -> None:
         self._closed = True
         try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() in _serve
+        except OSError:
+            pass
+        try:
             self._listener.close()
         finally:
             for p in (self.path,):

@@ -11,15 +11,24 @@ Transports by endpoint kind:
 from __future__ import annotations
 
 import os
+import queue
 import socket
+import ssl
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+# grpc's C core logs transport errors (TLS alerts, "Corruption detected", ...) straight to stderr; it reads
+# this once, when grpc is first imported, so it must come before that import. We report such failures as
+# one line instead; GRPC_VERBOSITY=debug still turns the logs on.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 import grpc
 from depotci.core._gen.moby.buildkit.v1 import control_pb2, control_pb2_grpc
 from depotci.core.buildkit.bridge import UnixRelay, splice
-from depotci.core.buildkit.dockerapi import DockerEngine
+from depotci.core.buildkit.dockerapi import DockerEngine, dial
 from depotci.core.buildkit.endpoint import Endpoint
 from depotci.core.buildkit.session.server import SessionServer
 from depotci.core.errors import BuilderError
@@ -142,8 +151,13 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
                 options.append(("grpc.ssl_target_name_override", tls.server_name))
             channel = grpc.secure_channel(target, creds, options=options)
     try:
-        grpc.channel_ready_future(channel).result(timeout=timeout)
-    except grpc.FutureTimeoutError:
+        ready = _wait_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left))
+    except BaseException:
+        channel.close()
+        if relay is not None:
+            relay.close()
+        raise
+    if not ready:
         channel.close()
         if relay is not None:
             relay.close()
@@ -152,3 +166,75 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
             f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}) within {timeout:.0f}s{detail}"
         ) from None
     return Connection(endpoint, channel, relay)
+
+
+def _wait_ready(channel: grpc.Channel, timeout: float, diagnose: Callable[[float], None]) -> bool:
+    """Wait until ``channel`` is READY; on each TRANSIENT_FAILURE call ``diagnose`` (which raises a
+    BuilderError with the reason when it finds one), so a refused or rejected connection fails at once
+    instead of after ``timeout``. False on timeout."""
+    states: queue.Queue[grpc.ChannelConnectivity] = queue.Queue()
+    channel.subscribe(states.put, try_to_connect=True)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                state = states.get(timeout=left)
+            except queue.Empty:
+                return False
+            if state == grpc.ChannelConnectivity.READY:
+                return True
+            if state == grpc.ChannelConnectivity.TRANSIENT_FAILURE:
+                diagnose(max(0.5, deadline - time.monotonic()))
+    finally:
+        channel.unsubscribe(states.put)
+
+
+def _diagnose(endpoint: Endpoint, relay: UnixRelay | None, timeout: float) -> None:
+    """Why gRPC cannot connect: raise BuilderError naming the endpoint and the reason, if one is found."""
+    where = f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source})"
+    if relay is not None:
+        if relay.errors:
+            raise BuilderError(f"{where}: {relay.errors[-1]}")
+        return
+    sock = dial(endpoint, timeout)  # refused, no such socket, unreachable: BuilderError with the reason
+    try:
+        if endpoint.tls is not None:
+            reason = _tls_problem(sock, endpoint, timeout)
+            if reason:
+                raise BuilderError(f"{where}: TLS handshake failed: {reason}")
+    finally:
+        sock.close()
+
+
+def _tls_problem(sock: socket.socket, endpoint: Endpoint, timeout: float) -> str:
+    """Handshake like grpcio would (same CA, client certificate, server name, ALPN h2) and read the
+    server's first bytes, where TLS 1.3 servers report a rejected client certificate; "" when fine."""
+    tls = endpoint.tls
+    assert tls is not None
+    with tempfile.TemporaryDirectory(prefix="depotci-tls-") as tmp:
+        ctx = ssl.create_default_context(cadata=tls.ca_cert.decode() if tls.ca_cert else None)
+        ctx.set_alpn_protocols(["h2"])
+        if tls.cert:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            for path, data in ((cert, tls.cert), (key, tls.key)):
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+                    f.write(data)
+            try:
+                ctx.load_cert_chain(cert, key)
+            except (ssl.SSLError, OSError) as exc:
+                return f"cannot load the client certificate: {exc}"
+        sock.settimeout(timeout)
+        try:
+            with ctx.wrap_socket(sock, server_hostname=tls.server_name or endpoint.host_port[0]) as conn:
+                if not conn.recv(1):
+                    return "the server closed the connection after the handshake"
+        except ssl.SSLCertVerificationError as exc:
+            return f"the server certificate is not trusted: {exc.verify_message}"
+        except ssl.SSLError as exc:  # e.g. TLSV13_ALERT_CERTIFICATE_REQUIRED, TLSV1_ALERT_UNKNOWN_CA
+            return str(exc.reason).lower().replace("_", " ") if exc.reason else str(exc)
+        except OSError:
+            return ""
+    return ""

@@ -22,6 +22,7 @@ CONNECT_TIMEOUT = 10.0
 
 def dial(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> socket.socket:
     """Open a stream socket to the endpoint's address; BuilderError naming it when unreachable."""
+    sock: socket.socket | None = None
     try:
         path = endpoint.unix_path
         if path is not None:
@@ -32,6 +33,8 @@ def dial(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> socket.socket:
             sock = socket.create_connection(endpoint.host_port, timeout=timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError as exc:
+        if sock is not None:
+            sock.close()
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise BuilderError(f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}): {reason}") from None
     return sock
@@ -95,7 +98,10 @@ class DockerEngine:
             except ValueError:
                 message = data.decode(errors="replace").strip()
             raise BuilderError(f"{self.endpoint.describe()}: {method} {path}: {status} {message}")
-        return json.loads(data) if data.strip() else None
+        try:
+            return json.loads(data) if data.strip() else None
+        except ValueError:
+            raise BuilderError(f"{self.endpoint.describe()}: {method} {path}: the answer is not JSON") from None
 
     def ping(self) -> None:
         status, _ = self.request("GET", "/_ping", timeout=CONNECT_TIMEOUT)

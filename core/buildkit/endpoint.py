@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from depotci.core.errors import UsageError
 
@@ -91,12 +91,13 @@ def parse_endpoint(value: str, *, source: str, env: Mapping[str, str] | None = N
         inner = raw[len("docker://") :] or DEFAULT_DOCKER_SOCKET
         return _docker(inner, source)
     parts = urlsplit(raw)
+    port = _port(parts, value, source)
     if parts.scheme == "unix":
         if not parts.path:
             raise UsageError(f"invalid {source} '{value}': expected unix:///path/to/socket")
         return Endpoint("buildkitd", f"unix://{parts.path}", source=source)
     if parts.scheme == "tcp":
-        if not parts.hostname or not parts.port:
+        if not parts.hostname or not port:
             raise UsageError(f"invalid {source} '{value}': expected tcp://host:port")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         for key, var in (
@@ -107,18 +108,28 @@ def parse_endpoint(value: str, *, source: str, env: Mapping[str, str] | None = N
         ):
             if not query.get(key) and env.get(var):
                 query[key] = env[var]
-        return Endpoint(
-            "buildkitd", f"tcp://{parts.hostname}:{parts.port}", tls=_tls_from(query), source=source
-        )
+        return Endpoint("buildkitd", f"tcp://{_host(parts.hostname)}:{port}", tls=_tls_from(query), source=source)
     raise UsageError(f"invalid {source} '{value}': expected unix://PATH, tcp://HOST:PORT or docker://DOCKER_HOST")
+
+
+def _port(parts: SplitResult, value: str, source: str) -> int | None:
+    try:
+        return parts.port
+    except ValueError:
+        raise UsageError(f"invalid {source} '{value}': the port must be a number from 1 to 65535") from None
+
+
+def _host(hostname: str) -> str:
+    return f"[{hostname}]" if ":" in hostname else hostname
 
 
 def _docker(host: str, source: str) -> Endpoint:
     parts = urlsplit(host)
+    port = _port(parts, host, source)
     if parts.scheme == "unix" and parts.path:
         return Endpoint("docker", f"unix://{parts.path}", source=source)
-    if parts.scheme == "tcp" and parts.hostname and parts.port:
-        return Endpoint("docker", f"tcp://{parts.hostname}:{parts.port}", source=source)
+    if parts.scheme == "tcp" and parts.hostname and port:
+        return Endpoint("docker", f"tcp://{_host(parts.hostname)}:{port}", source=source)
     raise UsageError(f"invalid {source} '{host}': expected unix:///path or tcp://host:port")
 
 

@@ -8,6 +8,7 @@ mode 0644, 2-space indent, keys sorted, with Go's HTML escaping — byte-compati
 from __future__ import annotations
 
 import base64
+import contextlib
 import binascii
 import json
 import os
@@ -17,7 +18,7 @@ from typing import Any
 
 from depotci.core.errors import InputError
 
-__all__ = ["decode_exporter_response", "go_json", "write_metadata_file"]
+__all__ = ["decode_exporter_response", "go_json", "pushed_with_moby", "write_metadata_file"]
 
 
 def decode_exporter_response(resp: Mapping[str, str]) -> dict[str, Any]:
@@ -30,6 +31,17 @@ def decode_exporter_response(resp: Mapping[str, str]) -> dict[str, Any]:
             out[key] = value
             continue
         out[key] = decoded if isinstance(decoded, dict) and decoded else value
+    return out
+
+
+def pushed_with_moby(resp: Mapping[str, str]) -> dict[str, str]:
+    """The response as buildx's docker driver leaves it after a push (``build.go``, after ``docker push``):
+    ``containerimage.config.digest`` defaults to the image digest the daemon reported ("old daemons might
+    not have containerimage.config.digest set"); ``containerimage.digest`` is then the digest in the
+    registry, which on the containerd image store is that same digest."""
+    out = dict(resp)
+    if "containerimage.config.digest" not in out and "containerimage.digest" in out:
+        out["containerimage.config.digest"] = out["containerimage.digest"]
     return out
 
 
@@ -50,6 +62,7 @@ def go_json(obj: Any) -> str:
 def write_metadata_file(path: str, data: Mapping[str, Any]) -> None:
     """Write ``data`` atomically: a temp file beside ``path``, then rename."""
     directory = os.path.dirname(os.path.abspath(path))
+    tmp = ""
     try:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".metadata-")
@@ -58,4 +71,7 @@ def write_metadata_file(path: str, data: Mapping[str, Any]) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise InputError(f"cannot write metadata file '{path}': {exc.strerror}") from None

@@ -1,15 +1,21 @@
 """Turn a failed Solve (a grpc error with BuildKit's status details) into our errors.
 
 BuildKit attaches ``errdefs.Vertex`` (the failing step) and ``errdefs.Source`` (Dockerfile name,
-content and line ranges) to the ``grpc-status-details-bin`` trailer.
+content and line ranges) to the ``grpc-status-details-bin`` trailer. They come as protobuf
+(``type.googleapis.com/errdefs.Source``) or, from BuildKit 0.13 as embedded in dockerd, as typeurl's
+JSON (``github.com/moby/buildkit/errdefs.Source+json``: Go's encoding/json of the struct, bytes in base64).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from depotci.core._gen.errdefs import errdefs_pb2
 from depotci.core._gen.rpc import status_pb2
 from depotci.core.errors import BuilderError, SourceLocation
@@ -50,22 +56,45 @@ def parse_solve_error(err: Any) -> SolveErrorInfo:
     raw = _trailer(err, "grpc-status-details-bin")
     if not raw:
         return info
-    status = status_pb2.Status.FromString(raw)
+    try:
+        status = status_pb2.Status.FromString(raw)
+    except Exception:  # noqa: BLE001 - a malformed trailer leaves the plain message
+        return info
     for detail in status.details:
         kind = detail.type_url.rsplit("/", 1)[-1]
-        if kind == "errdefs.Vertex":
-            info.vertex = errdefs_pb2.Vertex.FromString(detail.value).digest
-        elif kind == "errdefs.Source":
-            src = errdefs_pb2.Source.FromString(detail.value)
-            ranges = [(r.start.line, r.end.line or r.start.line) for r in src.ranges]
-            info.sources.append((src.info.filename, src.info.data, ranges))
+        try:
+            if kind == "errdefs.Vertex":
+                info.vertex = errdefs_pb2.Vertex.FromString(detail.value).digest
+            elif kind == "errdefs.Source":
+                src = errdefs_pb2.Source.FromString(detail.value)
+                ranges = [(r.start.line, r.end.line or r.start.line) for r in src.ranges]
+                info.sources.append((src.info.filename, src.info.data, ranges))
+            elif kind.endswith("errdefs.Vertex+json"):
+                info.vertex = str(json.loads(detail.value).get("digest") or "")
+            elif kind.endswith("errdefs.Source+json"):
+                info.sources.append(_json_source(json.loads(detail.value)))
+        except (ValueError, TypeError, AttributeError, binascii.Error, DecodeError):
+            continue  # an undecodable detail only loses the snippet, never the error
     return info
+
+
+def _json_source(obj: Any) -> tuple[str, bytes, list[tuple[int, int]]]:
+    """``errdefs.Source`` as Go's encoding/json writes it: ``{"info": {"filename", "data": base64}, "ranges":
+    [{"start": {"line"}, "end": {"line"}}]}``."""
+    src_info = obj.get("info") or {}
+    data = base64.b64decode(src_info.get("data") or "")
+    ranges: list[tuple[int, int]] = []
+    for r in obj.get("ranges") or ():
+        start = int((r.get("start") or {}).get("line") or 0)
+        end = int((r.get("end") or {}).get("line") or 0)
+        ranges.append((start, end or start))
+    return str(src_info.get("filename") or ""), data, ranges
 
 
 def is_builder_gone(err: Any, endpoint_desc: str) -> BuilderError | None:
     """A BuilderError when the error means the connection to the builder broke."""
     code = err.code() if hasattr(err, "code") else None
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-        detail = (err.details() or "").splitlines()[0] if hasattr(err, "details") else ""
+        detail = next(iter((err.details() or "").splitlines()), "") if hasattr(err, "details") else ""
         return BuilderError(f"lost the connection to the builder ({endpoint_desc}) during the build: {detail}")
     return None

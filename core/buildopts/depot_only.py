@@ -2,7 +2,8 @@
 
 ``--project``/``--token`` (Depot auth), ``--save``/``--save-tag`` (the Depot registry), ``--lint``
 (Depot's hadolint+semgrep step) and ``--sbom-dir`` (SBOMs the Depot builder returns) have no meaning for
-a direct BuildKit build. When the API path exists, its caller skips ``refuse_depot_api_flags``.
+a direct BuildKit build. ``--project``/``--token`` select the API path (``depotci.core.commands.build_api``),
+which does not call ``refuse_depot_api_flags``; on the direct path they are still refused.
 """
 
 from __future__ import annotations

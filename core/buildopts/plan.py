@@ -2,11 +2,12 @@
 ``toSolveOpt`` (build/build.go) for one node, with BuildKit's Go client ``cache-imports`` attr.
 
 Refused with ``UnsupportedError`` (one line naming the flag and the reason) instead of being sent to a
-builder that cannot honour them: Depot-API-only flags; on a dockerd with the graph driver, several
-platforms, OCI/docker tarballs, non-inline cache export, attestations and annotations. A ``--platform``
-none of the workers lists is only a warning: BuildKit builds stages without ``RUN`` for any platform, but
-``RUN`` fails there (no emulation). ``--network default`` is mapped as buildx maps it (no attribute),
-even though a dockerd started with ``--bridge=none`` then fails ``RUN`` with "network bridge not found".
+builder that cannot honour them: Depot-API-only flags; a ``--build-platform`` other than the builder's
+own; on a dockerd with the graph driver, several platforms, OCI/docker tarballs, non-inline cache
+export, attestations and annotations. A ``--platform`` none of the workers lists is only a warning:
+BuildKit builds stages without ``RUN`` for any platform, but ``RUN`` fails there (no emulation).
+``--network default`` is mapped as buildx maps it (no attribute), even though a dockerd started with
+``--bridge=none`` then fails ``RUN`` with "network bridge not found".
 """
 
 from __future__ import annotations
@@ -120,6 +121,20 @@ def _runtime(opts: BuildOptions, builder: BuilderInfo, attrs: dict[str, str]) ->
     return tuple(entitlements)
 
 
+def _build_platform(opts: BuildOptions, builder: BuilderInfo) -> None:
+    """Depot's ``--build-platform`` picks the builder machine; a direct builder has one native platform
+    (its first worker platform), so any other value is refused rather than ignored."""
+    if opts.build_platform == "dynamic":
+        return
+    native = builder.platforms[0] if builder.platforms else builder.host_platform
+    native_os_arch = "/".join(native.split("/")[:2])
+    if native_os_arch != opts.build_platform:
+        raise UnsupportedError(
+            f"--build-platform {opts.build_platform}: this builder runs {native_os_arch}; "
+            "picking a builder by platform needs the Depot API (not yet supported)"
+        )
+
+
 def _attests(opts: BuildOptions, builder: BuilderInfo, attrs: dict[str, str]) -> bool:
     wanted = [a for a in opts.attests if not a.disabled]
     if wanted and not builder.full_featured:
@@ -156,6 +171,7 @@ def plan_solve(opts: BuildOptions, builder: BuilderInfo) -> SolvePlan:
     session inputs, exactly as buildx v0.13 would send them (see ``SolvePlan`` for what the caller
     still fills in). Raises ``UnsupportedError`` or ``UsageError``; performs no I/O."""
     refuse_depot_api_flags(opts)
+    _build_platform(opts, builder)
     warnings: list[str] = []
     inputs = plan_inputs(opts)
     attrs: dict[str, str] = {}

@@ -31,26 +31,49 @@ DEFAULT_FILES = (
 
 def register(subparsers: Any) -> None:
     """Add the ``bake`` parser (flags as in the real CLI's ``depot bake --help``)."""
-    p = subparsers.add_parser("bake", aliases=["f"], help="Build from a file", description="Build from a file")
+    p = subparsers.add_parser(
+        "bake", aliases=["f"], help="Build from a file", description="Build from a file"
+    )
     p.add_argument("targets", nargs="*", metavar="TARGET")
-    p.add_argument("--build-platform", default="dynamic", help='Run builds on this platform ("dynamic", "linux/amd64", "linux/arm64")')
+    p.add_argument(
+        "--build-platform",
+        default="dynamic",
+        help='Run builds on this platform ("dynamic", "linux/amd64", "linux/arm64")',
+    )
     p.add_argument("-f", "--file", action="append", default=[], dest="files", help="Build definition file")
     p.add_argument("--lint", action="store_true", help="Lint Dockerfiles")
-    p.add_argument("--lint-fail-on", default="error", help='controls lint severity that fails the build ("info", "warn", "error", "none")')
+    p.add_argument(
+        "--lint-fail-on",
+        default="error",
+        help='controls lint severity that fails the build ("info", "warn", "error", "none")',
+    )
     p.add_argument("--load", action="store_true", help='Shorthand for "--set=*.output=type=docker"')
     p.add_argument("--metadata-file", default="", help="Write build result metadata to the file")
     p.add_argument("--no-cache", action="store_true", help="Do not use cache when building the image")
-    p.add_argument("--print", action="store_true", dest="print_only", help="Print the options without building")
+    p.add_argument(
+        "--print", action="store_true", dest="print_only", help="Print the options without building"
+    )
     p.add_argument("--progress", default="auto", help='Set type of progress output ("auto", "plain", "tty")')
     p.add_argument("--project", default="", help="Depot project ID")
     p.add_argument("--provenance", default=None, help='Shorthand for "--set=*.attest=type=provenance"')
     p.add_argument("--pull", action="store_true", help="Always attempt to pull all referenced images")
     p.add_argument("--push", action="store_true", help='Shorthand for "--set=*.output=type=registry"')
     p.add_argument("--save", action="store_true", help="Saves the build to the depot registry")
-    p.add_argument("--save-tag", action="append", default=[], help="Additional custom tag for the saved image, use with --save")
+    p.add_argument(
+        "--save-tag",
+        action="append",
+        default=[],
+        help="Additional custom tag for the saved image, use with --save",
+    )
     p.add_argument("--sbom", default=None, help='Shorthand for "--set=*.attest=type=sbom"')
     p.add_argument("--sbom-dir", default="", help="directory to store SBOM attestations")
-    p.add_argument("--set", action="append", default=[], dest="overrides", help='Override target value (e.g., "targetpattern.key=value")')
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="overrides",
+        help='Override target value (e.g., "targetpattern.key=value")',
+    )
     p.add_argument("--token", default="", help="Depot token")
     p.set_defaults(func=run_bake)
 
@@ -95,11 +118,7 @@ def run_bake(ns: argparse.Namespace) -> int:
     from depotci.core.bake.plan import PlanOptions, plan_bake
 
     try:
-        if ns.push and ns.load:
-            raise DepotError("push and load may not be set together at the moment")
         files = read_bake_files(ns.files)
-        if not files:
-            raise DepotError("couldn't find a bake definition")
         env = dict(os.environ)
         opts = PlanOptions(
             pull=ns.pull,

@@ -28,11 +28,18 @@ class _Parser(argparse.ArgumentParser):
         raise DepotError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+ALIASES = {"b": "build", "f": "bake"}
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; when ``argv`` names a command, only that command's module is imported (start-up)."""
     parser = _Parser(prog="depot", description="depotci: fast container builds for CI")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    for name in COMMANDS:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wanted = ALIASES.get(first or "", first)
+    names = (wanted,) if wanted in COMMANDS else COMMANDS
+    for name in names:
         try:
             module = importlib.import_module(f"depotci.core.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -44,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(list(argv))
     if args.version:
         from importlib.metadata import version

@@ -19,7 +19,7 @@ from depotci.core.buildopts.platforms import host_platform
 from depotci.core.commands.build_inputs import LocalInputs, check_context, read_secret_values
 from depotci.core.errors import InputError
 
-__all__ = ["BuildResult", "run_build"]
+__all__ = ["BuildResult", "build_on", "run_build"]
 
 
 @dataclass
@@ -95,16 +95,40 @@ def run_build(
     stderr: TextIO | None = None,
     stdin: BinaryIO | None = None,
 ) -> BuildResult:
-    """Run one build on the resolved BuildKit endpoint. Raises DepotError subclasses on failure."""
-    from depotci.core.buildkit.builder_info import probe_builder
+    """Run one build: through the Depot API when a token and a project resolve (``build_api``), else on
+    the resolved BuildKit endpoint. Raises DepotError subclasses on failure."""
     from depotci.core.buildkit.connection import connect
     from depotci.core.buildkit.endpoint import resolve_endpoint
+    from depotci.core.commands.build_api import api_target, run_build_api
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    target = api_target(opts, env)
+    if target is not None:
+        api_result: BuildResult = run_build_api(opts, env, target, stdout=stdout, stderr=stderr, stdin=stdin)
+        return api_result
     refuse_depot_api_flags(opts)
     endpoint = resolve_endpoint(opts.buildkit_host or None, env, is_socket=_is_socket)
     conn = connect(endpoint)
+    try:
+        return build_on(conn, opts, env, description=_describe(endpoint), stdout=stdout, stderr=stderr, stdin=stdin)
+    finally:
+        conn.close()
+
+
+def build_on(
+    conn: Any,
+    opts: BuildOptions,
+    env: Mapping[str, str],
+    *,
+    description: str,
+    stdout: TextIO,
+    stderr: TextIO,
+    stdin: BinaryIO | None = None,
+) -> BuildResult:
+    """Plan and solve ``opts`` on an open connection (which the caller closes)."""
+    from depotci.core.buildkit.builder_info import probe_builder
+
     inputs = LocalInputs()
     try:
         facts = probe_builder(conn)
@@ -125,12 +149,11 @@ def run_build(
 
         result: BuildResult = solve_plan(
             conn, plan, dirs, attrs, secret_values, opts, env, stdout=stdout, stderr=stderr,
-            shared_key=_shared_key(dirs), description=_describe(endpoint),
+            shared_key=_shared_key(dirs), description=description,
         )
         return result
     finally:
         inputs.close()
-        conn.close()
 
 
 def _describe(endpoint: Any) -> str:

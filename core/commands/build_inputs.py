@@ -8,6 +8,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
@@ -45,8 +46,9 @@ class LocalInputs:
             try:
                 with tarfile.open(fileobj=io.BytesIO(data)) as tar:
                     tar.extractall(ctx, filter="data")
-            except (tarfile.TarError, OSError) as exc:
-                raise InputError(f"cannot unpack the context archive from stdin: {exc}") from None
+            except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+                reason = " ".join(part.strip() for part in str(exc).splitlines()) or type(exc).__name__
+                raise InputError(f"cannot unpack the context archive from stdin: {reason}") from None
             return ctx, None
         d = self.temp_dir("dockerfile")
         with open(os.path.join(d, "Dockerfile"), "wb") as f:

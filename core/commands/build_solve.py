@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
-from depotci.core.buildkit.metadata import decode_exporter_response, write_metadata_file
+from depotci.core.buildkit.metadata import decode_exporter_response, pushed_with_moby, write_metadata_file
 from depotci.core.buildkit.progress import make_printer
 from depotci.core.buildkit.progress.failure import SourceSnippet, render_failure, render_warnings
 from depotci.core.buildkit.progress.from_proto import solve_status_from_proto
@@ -21,6 +21,7 @@ from depotci.core.buildkit.session.secrets_provider import SecretsService
 from depotci.core.buildkit.session.server import SessionServer
 from depotci.core.buildkit.session.ssh import SSHService
 from depotci.core.buildkit.solve import SolveFailed, new_ref, run_solve
+from depotci.core.buildopts.fields import parse_go_bool
 from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.plan_model import SolvePlan
 from depotci.core.errors import BuildFailed, InputError, SourceLocation, UnsupportedError
@@ -56,6 +57,19 @@ def _output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
         elif e.output == "load":
             raise UnsupportedError("--load onto a Docker Engine from a standalone buildkitd is not supported yet")
     return targets
+
+
+def _refuse_local_caches(plan: SolvePlan) -> None:
+    """BuildKit reads and writes a local cache directory through the session content store
+    (``containerd.services.content.v1.Content``), which our session does not serve yet: the export
+    fails with "Method not found" and the import is skipped silently, so refuse both up front."""
+    for flag, entries in (("--cache-from", plan.cache_imports), ("--cache-to", plan.cache_exports)):
+        for e in entries:
+            if e.type == "local":
+                raise UnsupportedError(
+                    f"{flag} type=local: local cache directories are not supported yet "
+                    "(use type=registry or type=inline)"
+                )
 
 
 def _ssh_agents(plan: SolvePlan) -> dict[str, str]:
@@ -96,6 +110,7 @@ def solve_plan(
 ) -> Any:
     from depotci.core.commands.build import BuildResult
 
+    _refuse_local_caches(plan)
     stats = TransferStats()
     services: list[Any] = [
         FileSyncService(dirs, stats),
@@ -110,7 +125,7 @@ def solve_plan(
     ticker_stop = threading.Event()
 
     def tick() -> None:
-        while not ticker_stop.wait(0.1):
+        while not ticker_stop.wait(0.05):
             printer.refresh()
 
     try:
@@ -129,8 +144,11 @@ def solve_plan(
             stderr.flush()
             failed = printer.failed_vertex()
             loc = info.location()
+            message = f"failed to solve: {info.message}"
+            if "network bridge not found" in info.message:
+                message += " (this builder has no bridge network: use --network host or --network none)"
             raise BuildFailed(
-                f"failed to solve: {info.message}",
+                message,
                 step=failed.name if failed else "",
                 log_tail=tuple(printer.log_tail(failed.digest)) if failed else (),
                 location=SourceLocation(_source_path(loc.file, dirs, attrs), loc.line) if loc else None,
@@ -142,6 +160,8 @@ def solve_plan(
         ticker_stop.set()
         session.close()
 
+    if any(e.type == "moby" and parse_go_bool(e.attrs.get("push", "")) for e in plan.exporters):
+        response = pushed_with_moby(response)  # what buildx writes for a push on a docker engine
     metadata = decode_exporter_response(response)
     metadata["buildx.build.ref"] = f"default/default/{ref}"
     result = BuildResult(
@@ -160,8 +180,8 @@ def solve_plan(
                 f.write(result.image_id)
         except OSError as exc:
             raise InputError(f"cannot write --iidfile '{opts.iidfile}': {exc.strerror}") from None
-    if opts.quiet and (result.digest or result.image_id):
-        print(result.digest or result.image_id, file=stdout)
+    if opts.quiet and result.image_id:
+        print(result.image_id, file=stdout)  # buildx getImageID: the config digest when there is one
     return result
 
 

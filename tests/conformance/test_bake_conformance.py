@@ -8,7 +8,6 @@ cases must exit 1 with empty stdout and one stderr line naming the same problem.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -43,7 +42,9 @@ def _run(case: Path, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
             env[k] = v
     argv = shlex.split(_read(case, "cmd"))
     assert argv[0] == "depot"
-    return subprocess.run([str(DEPOT), *argv[1:]], cwd=work, env=env, capture_output=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(DEPOT), *argv[1:]], cwd=work, env=env, capture_output=True, timeout=60, check=False
+    )
 
 
 @pytest.mark.skipif(not CASES, reason=f"conformance cases not found at {CASES_DIR}")

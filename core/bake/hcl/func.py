@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from depotci.core.bake.hcl.diag import Diag
-from depotci.core.bake.hcl.nodes import Call, Node
+from depotci.core.bake.hcl.nodes import Call, Node, start_range
 from depotci.core.bake.hcl.values import ConvertError, to_bool, to_number, to_str
 
 __all__ = ["ArgError", "Func", "FuncError"]
@@ -39,12 +40,22 @@ def _conv(kind: str, v: Any) -> Any:
     if kind == "list":
         if type(v) is not list:
             raise ConvertError("list of any single type required" if type(v) is not dict else "list required")
-        return v
+        return _unify(v)
     if kind == "map":
         if type(v) is not dict:
             raise ConvertError("map of any single type required")
         return v
     return v
+
+
+def _unify(v: list[Any]) -> list[Any]:
+    """cty's tuple -> list conversion: one element type, primitives mixed with strings become strings."""
+    kinds = {type(x) for x in v if x is not None}
+    if len(kinds) <= 1 or kinds <= {int, Decimal}:
+        return v
+    if str in kinds and not kinds & {list, dict}:
+        return [None if x is None else to_str(x) for x in v]
+    raise ConvertError("all list elements must have the same type")
 
 
 class Func:
@@ -114,10 +125,11 @@ class Func:
 
     def _arg(self, i: int, nodes: list[Node], msg: str) -> Diag:
         node = nodes[i] if i < len(nodes) else nodes[-1]
+        start, end = start_range(node)
         return Diag(
             "Invalid function argument",
             f'Invalid value for "{self.param_name(i)}" parameter: {msg}.',
             None,
-            node.start,
-            node.end,
+            start,
+            end,
         )

@@ -5,7 +5,7 @@ Diagnostics raised here have no ``src``; whoever evaluates a whole attribute fil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -31,6 +31,8 @@ __all__ = [
     "Tuple",
     "Unary",
     "Var",
+    "start_range",
+    "suggest",
 ]
 
 MISSING: Any = object()
@@ -48,17 +50,17 @@ class Root(Protocol):
 class Scope:
     """A chain of variable maps ending in a Root."""
 
-    __slots__ = ("parent", "root", "vars")
+    __slots__ = ("bound", "parent", "root")
 
-    def __init__(self, vars: dict[str, Any], parent: Scope | None, root: Root) -> None:
-        self.vars = vars
+    def __init__(self, bound: dict[str, Any], parent: Scope | None, root: Root) -> None:
+        self.bound = bound
         self.parent = parent
         self.root = root
 
     def lookup(self, name: str, node: Var) -> Any:
         s: Scope | None = self
         while s is not None:
-            v = s.vars.get(name, MISSING)
+            v = s.bound.get(name, MISSING)
             if v is not MISSING:
                 return v
             s = s.parent
@@ -67,13 +69,13 @@ class Scope:
     def has(self, name: str) -> bool:
         s: Scope | None = self
         while s is not None:
-            if name in s.vars:
+            if name in s.bound:
                 return True
             s = s.parent
         return False
 
-    def child(self, vars: dict[str, Any]) -> Scope:
-        return Scope(vars, self, self.root)
+    def child(self, bound: dict[str, Any]) -> Scope:
+        return Scope(bound, self, self.root)
 
 
 class Node:
@@ -98,16 +100,33 @@ class Node:
             yield from c.walk()
 
 
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """HCL's " Did you mean ...?" for a close name (edit distance under 3), else ""."""
+    best = min(((_levenshtein(name, c), c) for c in candidates), default=(99, ""))
+    return f' Did you mean "{best[1]}"?' if best[0] < 3 else ""
+
+
 def _diag(summary: str, detail: str, node: Node) -> Diag:
     return Diag(summary, detail, None, node.start, node.end)
 
 
 class Lit(Node):
-    __slots__ = ("value",)
+    __slots__ = ("srange", "value")
 
-    def __init__(self, value: Any, start: int, end: int) -> None:
+    def __init__(self, value: Any, start: int, end: int, srange: tuple[int, int] | None = None) -> None:
         super().__init__(start, end)
         self.value = value
+        self.srange = srange
 
     def ev(self, sc: Scope) -> Any:
         return self.value
@@ -127,7 +146,8 @@ class Var(Node):
 class LazyObject:
     """A value whose attributes are computed on access (``target.<name>.<attr>``)."""
 
-    def hcl_attr(self, name: str, node: Node) -> Any:
+    def hcl_attr(self, name: str, start: int, end: int) -> Any:
+        """Value of attribute ``name``; ``start``/``end`` locate the traversal step for errors."""
         raise NotImplementedError
 
 
@@ -160,7 +180,7 @@ def get_attr(o: Any, name: str, node: GetAttr) -> Any:
             )
         return v
     if isinstance(o, LazyObject):
-        return o.hcl_attr(name, node)
+        return o.hcl_attr(name, node.name_start - 1, node.end)
     if o is None:
         raise Diag(
             "Attempt to get attribute from null value",
@@ -193,9 +213,17 @@ class Index(Node):
             try:
                 i = to_number(k)
             except ConvertError:
-                raise _diag("Invalid index", "The given key does not identify an element in this collection value: a number is required.", self.key) from None
+                raise _diag(
+                    "Invalid index",
+                    "The given key does not identify an element in this collection value: a number is required.",
+                    self.key,
+                ) from None
             if i != int(i) or not 0 <= int(i) < len(o):
-                raise _diag("Invalid index", "The given key does not identify an element in this collection value.", self.key)
+                raise _diag(
+                    "Invalid index",
+                    "The given key does not identify an element in this collection value.",
+                    self.key,
+                )
             return o[int(i)]
         if type(o) is dict:
             try:
@@ -203,10 +231,14 @@ class Index(Node):
             except ConvertError:
                 v = MISSING
             if v is MISSING:
-                raise _diag("Invalid index", "The given key does not identify an element in this collection value.", self.key)
+                raise _diag(
+                    "Invalid index",
+                    "The given key does not identify an element in this collection value.",
+                    self.key,
+                )
             return v
         if isinstance(o, LazyObject):
-            return o.hcl_attr(to_str(k), self)
+            return o.hcl_attr(to_str(k), self.key.start - 1, self.end)
         raise _diag("Invalid index", "This value does not have any indices.", self.key)
 
     def children(self) -> Iterator[Node]:
@@ -220,7 +252,7 @@ class SplatItem(Node):
     __slots__ = ()
 
     def ev(self, sc: Scope) -> Any:
-        return sc.vars["\x00splat"]
+        return sc.bound["\x00splat"]
 
 
 class Splat(Node):
@@ -247,11 +279,12 @@ class Splat(Node):
 
 
 class Template(Node):
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "srange")
 
-    def __init__(self, parts: list[Any], start: int, end: int) -> None:
+    def __init__(self, parts: list[Any], start: int, end: int, srange: tuple[int, int] | None = None) -> None:
         super().__init__(start, end)
         self.parts = parts
+        self.srange = srange
 
     def ev(self, sc: Scope) -> Any:
         parts = self.parts
@@ -310,17 +343,19 @@ class TemplateIf(Node):
 class TemplateFor(Node):
     __slots__ = ("body", "coll", "kname", "vname")
 
-    def __init__(self, kname: str | None, vname: str, coll: Node, body: Template, start: int, end: int) -> None:
+    def __init__(
+        self, kname: str | None, vname: str, coll: Node, body: Template, start: int, end: int
+    ) -> None:
         super().__init__(start, end)
         self.kname, self.vname, self.coll, self.body = kname, vname, coll, body
 
     def ev(self, sc: Scope) -> Any:
         out = []
         for k, v in iterate(self.coll.ev(sc), self.coll):
-            vars = {self.vname: v}
+            bound = {self.vname: v}
             if self.kname:
-                vars[self.kname] = k
-            out.append(to_str(self.body.ev(sc.child(vars))))
+                bound[self.kname] = k
+            out.append(to_str(self.body.ev(sc.child(bound))))
         return "".join(out)
 
     def children(self) -> Iterator[Node]:
@@ -359,7 +394,9 @@ class Obj(Node):
                 try:
                     kv = to_str(kv)
                 except ConvertError:
-                    raise _diag("Incorrect key type", "Can't use this value as a key: string required.", k) from None
+                    raise _diag(
+                        "Incorrect key type", "Can't use this value as a key: string required.", k
+                    ) from None
             out[kv] = v.ev(sc)
         return out
 
@@ -371,11 +408,15 @@ class Obj(Node):
 
 def to_bool_op(v: Any, node: Node) -> bool:
     if v is None:
-        raise _diag("Null condition", "The condition value is null. Conditions must either be true or false.", node)
+        raise _diag(
+            "Null condition", "The condition value is null. Conditions must either be true or false.", node
+        )
     try:
         return to_bool(v)
     except ConvertError:
-        raise _diag("Incorrect condition type", "The condition expression must be of type bool.", node) from None
+        raise _diag(
+            "Incorrect condition type", "The condition expression must be of type bool.", node
+        ) from None
 
 
 class Cond(Node):
@@ -505,7 +546,11 @@ def iterate(coll: Any, node: Node) -> list[tuple[Any, Any]]:
     if type(coll) is dict:
         return [(k, coll[k]) for k in sorted(coll)]
     if coll is None:
-        raise _diag("Iteration over null value", "A null value cannot be used as the collection in a 'for' expression.", node)
+        raise _diag(
+            "Iteration over null value",
+            "A null value cannot be used as the collection in a 'for' expression.",
+            node,
+        )
     raise _diag(
         "Iteration over non-iterable value",
         f"A value of type {type_name(coll)} cannot be used as the collection in a 'for' expression.",
@@ -538,10 +583,10 @@ class For(Node):
         lst: list[Any] = []
         obj: dict[str, Any] = {}
         for k, v in pairs:
-            vars = {self.vname: v}
+            bound = {self.vname: v}
             if self.kname:
-                vars[self.kname] = k
-            inner = sc.child(vars)
+                bound[self.kname] = k
+            inner = sc.child(bound)
             if self.cond is not None and not to_bool_op(self.cond.ev(inner), self.cond):
                 continue
             if self.kexpr is None:
@@ -554,7 +599,7 @@ class For(Node):
             elif key in obj:
                 raise _diag(
                     "Duplicate object key",
-                    f'Two different items produced the key "{key}" in this \'for\' expression. If duplicates '
+                    f"Two different items produced the key \"{key}\" in this 'for' expression. If duplicates "
                     "are expected, use the ellipsis (...) after the value expression to enable grouping by key.",
                     self.kexpr,
                 )
@@ -588,7 +633,7 @@ class Call(Node):
         if f is None:
             raise Diag(
                 "Call to unknown function",
-                f'There is no function named "{self.name}".',
+                f'There is no function named "{self.name}".{suggest(self.name, sc.root.funcs)}',
                 None,
                 self.start,
                 self.name_end,
@@ -599,10 +644,29 @@ class Call(Node):
             last = args.pop()
             lastn = nodes.pop()
             if type(last) is not list:
-                raise _diag("Invalid expanding argument value", "The expanding argument (indicated by ...) must be of a tuple, list, or set type.", lastn)
+                raise _diag(
+                    "Invalid expanding argument value",
+                    "The expanding argument (indicated by ...) must be of a tuple, list, or set type.",
+                    lastn,
+                )
             args.extend(last)
             nodes.extend([lastn] * len(last))
         return f.call(self, args, nodes)
 
     def children(self) -> Iterator[Node]:
         return iter(self.args)
+
+
+def start_range(node: Node) -> tuple[int, int]:
+    """HCL's ``Expression.StartRange()``: where a decode error about the whole value points."""
+    if isinstance(node, (Lit, Template)) and node.srange is not None:
+        return node.srange
+    if isinstance(node, (Tuple, Obj, For)):
+        return node.start, node.start + 1
+    if isinstance(node, Call):
+        return node.start, node.open + 1
+    if isinstance(node, BinOp):
+        return start_range(node.left)
+    if isinstance(node, Cond):
+        return start_range(node.cond)
+    return node.start, node.end

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Protocol, cast
 
 from depotci.core.bake.hcl.body import Attr, Block, Body
 from depotci.core.bake.hcl.diag import Diag, Source
@@ -32,13 +33,41 @@ from depotci.core.bake.hcl.template import TemplateParser
 
 __all__ = ["parse_hcl"]
 
-_WS = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
-_WSNL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_WS_RE = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_WSNL_RE = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+
+
+class _Always(Protocol):
+    def match(self, string: str, pos: int = ...) -> re.Match[str]: ...
+
+
+# these patterns match (possibly empty) at every position
+_WS = cast(_Always, _WS_RE)
+_WSNL = cast(_Always, _WSNL_RE)
 _IDENT = re.compile(r"[^\W\d][\w-]*")
 _NUM = re.compile(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _OP = re.compile(r"\|\||&&|==|!=|<=|>=|[<>+\-*/%]")
-_PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+_PREC = {
+    "||": 1,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 4,
+    ">": 4,
+    "<=": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+}
 _KEYWORDS = {"true": True, "false": False, "null": None}
+_END = r"[ \t]*(?=[\n,\]})]|=[^=]|\Z)"
+_FAST_STR = re.compile(r'"([^"\\$%\n]*)"' + _END)
+_FAST_IDENT = re.compile(r"([^\W\d][\w-]*)" + _END)
+_FAST_INT = re.compile(r"([0-9]+)" + _END)
+_WS_START = frozenset(" \t\r\n#/")
 
 
 def parse_hcl(name: str, text: str) -> Body:
@@ -73,18 +102,30 @@ class Parser(TemplateParser):
                 )
             if s[p] == "}":
                 if top:
-                    raise self.err("Argument or block definition required", "An argument or block definition is required here.", p, p + 1)
+                    raise self.err(
+                        "Argument or block definition required",
+                        "An argument or block definition is required here.",
+                        p,
+                        p + 1,
+                    )
                 return out
             m = _IDENT.match(s, p)
             if m is None:
-                raise self.err("Argument or block definition required", "An argument or block definition is required here.", p, p + 1)
+                raise self.err(
+                    "Argument or block definition required",
+                    "An argument or block definition is required here.",
+                    p,
+                    p + 1,
+                )
             name = m.group()
             self.p = _WS.match(s, m.end()).end()
             c = s[self.p : self.p + 1]
             if c == "=" and s[self.p : self.p + 2] != "==":
                 self.p += 1
                 attr = self.attribute(name, p)
-                self.end_of_line("Missing newline after argument", "An argument definition must end with a newline.")
+                self.end_of_line(
+                    "Missing newline after argument", "An argument definition must end with a newline."
+                )
                 self.add_attr(out, attr)
             else:
                 out.blocks.append(self.block(name, p))
@@ -162,7 +203,9 @@ class Parser(TemplateParser):
             body = self.body(top=False)
             self.p += 1  # the closing brace
         self.block_open = saved_open
-        self.end_of_line("Missing newline after block definition", "A block definition must end with a newline.")
+        self.end_of_line(
+            "Missing newline after block definition", "A block definition must end with a newline."
+        )
         return Block(btype, labels, ranges, body, self.src, start, open_pos)
 
     def single_line_body(self) -> Body:
@@ -174,7 +217,12 @@ class Parser(TemplateParser):
             return out
         m = _IDENT.match(s, p)
         if m is None:
-            raise self.err("Argument or block definition required", "An argument or block definition is required here.", p, p + 1)
+            raise self.err(
+                "Argument or block definition required",
+                "An argument or block definition is required here.",
+                p,
+                p + 1,
+            )
         self.p = _WS.match(s, m.end()).end()
         if s[self.p : self.p + 1] != "=":
             raise self.err(
@@ -202,9 +250,34 @@ class Parser(TemplateParser):
 
     # ----------------------------------------------------------------- expressions
     def ws(self) -> None:
-        self.p = (_WSNL if self.nl else _WS).match(self.s, self.p).end()
+        if self.s[self.p : self.p + 1] in _WS_START:
+            self.p = (_WSNL if self.nl else _WS).match(self.s, self.p).end()
 
     def expr(self) -> Node:
+        s = self.s
+        p = self.p
+        c = s[p : p + 1]
+        # fast paths for the common "value then end of item" shapes
+        if c == '"':
+            m = _FAST_STR.match(s, p)
+            if m is not None:
+                self.p = m.end()
+                return Lit(m.group(1), p, m.end(1) + 1, (p + 1, m.end(1)))
+        elif c.isdigit():
+            m = _FAST_INT.match(s, p)
+            if m is not None:
+                self.p = m.end()
+                return Lit(int(m.group(1)), p, m.end(1))
+        elif c:
+            m = _FAST_IDENT.match(s, p)
+            if m is not None:
+                name = m.group(1)
+                self.p = m.end()
+                if name in _KEYWORDS:
+                    return Lit(_KEYWORDS[name], p, m.end(1))
+                if name != "for":
+                    return Var(name, p, m.end(1))
+                self.p = p
         cond = self.binop(1)
         self.ws()
         if self.s[self.p : self.p + 1] == "?":
@@ -277,7 +350,12 @@ class Parser(TemplateParser):
             e = self.expr()
             self.ws()
             if s[self.p : self.p + 1] != ")":
-                raise self.err("Unbalanced parentheses", "Expected a closing parenthesis to terminate the expression.", self.p, self.p + 1)
+                raise self.err(
+                    "Unbalanced parentheses",
+                    "Expected a closing parenthesis to terminate the expression.",
+                    self.p,
+                    self.p + 1,
+                )
             self.p += 1
             self.nl = saved
             return e
@@ -305,16 +383,26 @@ class Parser(TemplateParser):
 
     def invalid_expr(self, p: int) -> Diag:
         s = self.s
-        if p >= len(s) or s[p] == "\n":
-            return self.err("Invalid expression", "Expected the start of an expression, but found the end of the file." if p >= len(s) else "Expected the start of an expression, but found an invalid expression token.", p, p + (0 if p >= len(s) else 1))
-        return self.err("Invalid expression", "Expected the start of an expression, but found an invalid expression token.", p, p + 1)
+        if p >= len(s):
+            return self.err(
+                "Missing expression",
+                "Expected the start of an expression, but found the end of the file.",
+                p,
+                p,
+            )
+        return self.err(
+            "Invalid expression",
+            "Expected the start of an expression, but found an invalid expression token.",
+            p,
+            p + 1,
+        )
 
     def postfix(self, node: Node) -> Node:
         s = self.s
         while True:
             p = self.p
             c = s[p : p + 1]
-            if c == ".":
+            if c == "." and s[p : p + 3] != "...":
                 if s[p + 1 : p + 2] == "*":
                     self.p = p + 2
                     return Splat(node, self.splat_chain(SplatItem(p, p + 2), attrs_only=True), self.p)
@@ -328,7 +416,9 @@ class Parser(TemplateParser):
                     self.p = m.end()
                     node = Index(node, Lit(int(m.group()), p + 1, m.end()), m.end())
                     continue
-                raise self.err("Invalid attribute name", "An attribute name is required after a dot.", p + 1, p + 2)
+                raise self.err(
+                    "Invalid attribute name", "An attribute name is required after a dot.", p + 1, p + 2
+                )
             if c == "[":
                 if s[p : p + 3] == "[*]":
                     self.p = p + 3
@@ -340,7 +430,12 @@ class Parser(TemplateParser):
                 key = self.expr()
                 self.ws()
                 if s[self.p : self.p + 1] != "]":
-                    raise self.err("Missing close bracket on index", "The index operator must end with a closing bracket (\"]\").", self.p, self.p + 1)
+                    raise self.err(
+                        "Missing close bracket on index",
+                        'The index operator must end with a closing bracket ("]").',
+                        self.p,
+                        self.p + 1,
+                    )
                 self.p += 1
                 self.nl = saved
                 node = Index(node, key, self.p)
@@ -382,7 +477,12 @@ class Parser(TemplateParser):
         self.ws()
         while s[self.p : self.p + 1] != ")":
             if expand:
-                raise self.err("Missing close parenthesis", "An expanded function argument (with ...) must be immediately followed by closing parentheses.", self.p, self.p + 1)
+                raise self.err(
+                    "Missing close parenthesis",
+                    "An expanded function argument (with ...) must be immediately followed by closing parentheses.",
+                    self.p,
+                    self.p + 1,
+                )
             args.append(self.expr())
             self.ws()
             if s[self.p : self.p + 3] == "...":
@@ -394,7 +494,12 @@ class Parser(TemplateParser):
                 self.p += 1
                 self.ws()
             elif c != ")":
-                raise self.err("Missing argument separator", "A comma is required to separate each function argument from the next.", self.p, self.p + 1)
+                raise self.err(
+                    "Missing argument separator",
+                    "A comma is required to separate each function argument from the next.",
+                    self.p,
+                    self.p + 1,
+                )
         close = self.p
         self.p += 1
         self.nl = saved
@@ -414,18 +519,35 @@ class Parser(TemplateParser):
         items: list[Node] = []
         while s[self.p : self.p + 1] != "]":
             if self.p >= len(s):
-                raise self.err("Missing item separator", "Expected a comma to mark the beginning of the next item.", self.p, self.p)
+                raise self.unterminated("tuple", start)
             items.append(self.expr())
             self.ws()
             c = s[self.p : self.p + 1]
             if c == ",":
                 self.p += 1
                 self.ws()
+            elif not c:
+                raise self.unterminated("tuple", start)
             elif c != "]":
-                raise self.err("Missing item separator", "Expected a comma to mark the beginning of the next item.", self.p, self.p + 1)
+                raise self.err(
+                    "Missing item separator",
+                    "Expected a comma to mark the beginning of the next item.",
+                    self.p,
+                    self.p + 1,
+                )
         self.p += 1
         self.nl = saved
         return Tuple(items, start, self.p)
+
+    def unterminated(self, what: str, start: int) -> Diag:
+        kind, word = ("bracket", "bracket") if what == "tuple" else ("brace", "brace")
+        return self.err(
+            f"Unterminated {what} constructor expression",
+            f"There is no corresponding closing {kind} before the end of the file. This may be caused by incorrect "
+            f"{word} nesting elsewhere in this file.",
+            start,
+            start + 1,
+        )
 
     def at_for(self) -> bool:
         s = self.s
@@ -449,7 +571,12 @@ class Parser(TemplateParser):
             if s[self.p : self.p + 1] == "}":
                 break
             if self.p >= len(s):
-                raise self.err("Missing attribute separator", "Expected a newline or comma to mark the beginning of the next attribute.", self.p, self.p)
+                raise self.err(
+                    "Missing expression",
+                    "Expected the start of an expression, but found the end of the file.",
+                    self.p,
+                    self.p,
+                )
             kstart = self.p
             m = _IDENT.match(s, kstart)
             if m is not None and m.group() not in _KEYWORDS:
@@ -464,7 +591,12 @@ class Parser(TemplateParser):
             self.ws()
             c = s[self.p : self.p + 1]
             if c not in ("=", ":") or s[self.p : self.p + 2] == "==":
-                raise self.err("Missing key/value separator", 'Expected an equals sign ("=") to mark the beginning of the attribute value.', self.p, self.p + 1)
+                raise self.err(
+                    "Missing key/value separator",
+                    'Expected an equals sign ("=") to mark the beginning of the attribute value.',
+                    self.p,
+                    self.p + 1,
+                )
             self.p += 1
             self.ws()
             val = self.expr()
@@ -476,7 +608,12 @@ class Parser(TemplateParser):
             elif c == "\n":
                 continue
             elif c != "}":
-                raise self.err("Missing attribute separator", "Expected a newline or comma to mark the beginning of the next attribute.", self.p, self.p + 1)
+                raise self.err(
+                    "Missing attribute separator",
+                    "Expected a newline or comma to mark the beginning of the next attribute.",
+                    self.p,
+                    self.p + 1,
+                )
         self.p += 1
         self.nl = saved
         return Obj(items, start, self.p)
@@ -487,7 +624,12 @@ class Parser(TemplateParser):
         self.ws()
         m = _IDENT.match(s, self.p)
         if m is None:
-            raise self.err("Invalid 'for' expression", "For expression requires variable name after 'for'.", self.p, self.p + 1)
+            raise self.err(
+                "Invalid 'for' expression",
+                "For expression requires variable name after 'for'.",
+                self.p,
+                self.p + 1,
+            )
         kname: str | None = None
         vname = m.group()
         self.p = m.end()
@@ -497,18 +639,33 @@ class Parser(TemplateParser):
             self.ws()
             m = _IDENT.match(s, self.p)
             if m is None:
-                raise self.err("Invalid 'for' expression", "For expression requires value variable name after comma.", self.p, self.p + 1)
+                raise self.err(
+                    "Invalid 'for' expression",
+                    "For expression requires value variable name after comma.",
+                    self.p,
+                    self.p + 1,
+                )
             kname, vname = vname, m.group()
             self.p = m.end()
             self.ws()
         if not s.startswith("in", self.p):
-            raise self.err("Invalid 'for' expression", "For expression requires the 'in' keyword after its name declarations.", self.p, self.p + 1)
+            raise self.err(
+                "Invalid 'for' expression",
+                "For expression requires the 'in' keyword after its name declarations.",
+                self.p,
+                self.p + 1,
+            )
         self.p += 2
         self.ws()
         coll = self.expr()
         self.ws()
         if s[self.p : self.p + 1] != ":":
-            raise self.err("Invalid 'for' expression", "For expression requires a colon after the collection expression.", self.p, self.p + 1)
+            raise self.err(
+                "Invalid 'for' expression",
+                "For expression requires a colon after the collection expression.",
+                self.p,
+                self.p + 1,
+            )
         self.p += 1
         self.ws()
         kexpr: Node | None = None
@@ -517,7 +674,12 @@ class Parser(TemplateParser):
         group = False
         if close == "}":
             if s[self.p : self.p + 2] != "=>":
-                raise self.err("Invalid 'for' expression", "Key expression is required when building an object.", self.p, self.p + 1)
+                raise self.err(
+                    "Invalid 'for' expression",
+                    "Key expression is required when building an object.",
+                    self.p,
+                    self.p + 1,
+                )
             self.p += 2
             self.ws()
             kexpr = vexpr
@@ -535,6 +697,11 @@ class Parser(TemplateParser):
             cond = self.expr()
             self.ws()
         if s[self.p : self.p + 1] != close:
-            raise self.err("Invalid 'for' expression", f"Extra characters after the end of the 'for' expression; expected \"{close}\".", self.p, self.p + 1)
+            raise self.err(
+                "Invalid 'for' expression",
+                f"Extra characters after the end of the 'for' expression; expected \"{close}\".",
+                self.p,
+                self.p + 1,
+            )
         self.p += 1
         return For(kname, vname, coll, kexpr, vexpr, cond, group, start, self.p)

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from depotci.core.bake.hcl.func import ArgError, Func, FuncError
+from depotci.core.bake.hcl.func import Func, FuncError
 from depotci.core.bake.hcl.values import ConvertError, fmt_number, to_number, to_str
 
 __all__ = ["TEXT_FUNCS", "go_regex", "to_json"]
@@ -25,7 +25,12 @@ def to_json(v: Any) -> str:
     if t is int or t is Decimal:
         return fmt_number(v)
     if t is str:
-        return json.dumps(v, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return (
+            json.dumps(v, ensure_ascii=False)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+        )
     if t is list:
         return "[" + ",".join(to_json(x) for x in v) + "]"
     if t is dict:
@@ -45,25 +50,31 @@ def _format(fmt: str, *args: Any) -> str:
             out.append("%")
             continue
         if argi >= len(args):
-            raise FuncError(f"not enough arguments for %{verb} at {m.start()}")
+            raise FuncError(
+                f'not enough arguments for "%{verb}" at {m.start()}: need index {argi + 1} but have {len(args)} total'
+            )
         v = args[argi]
         argi += 1
         spec = flags.replace("#", "") + (width or "") + (f".{prec}" if prec else "")
-        if verb in "sv" and (verb == "s" or type(v) is not dict and type(v) is not list):
+        if verb in "sv" and (verb == "s" or (type(v) is not dict and type(v) is not list)):
             text = "null" if v is None else to_str(v)
             if prec:
                 text = text[: int(prec)]
             out.append(format(text, ("<" if "-" in flags else ">") + (width or "")))
-        elif verb == "v" or (verb == "#" and False):
+        elif verb == "v":
             out.append(to_json(v))
         elif verb == "q":
-            out.append(format(json.dumps(to_str(v), ensure_ascii=False), ("<" if "-" in flags else ">") + (width or "")))
+            out.append(
+                format(
+                    json.dumps(to_str(v), ensure_ascii=False), ("<" if "-" in flags else ">") + (width or "")
+                )
+            )
         elif verb == "t":
             out.append("true" if v is True else "false")
         elif verb in "dbox":
             n = to_number(v)
             if n != int(n):
-                raise FuncError(f"unsupported value for \"%{verb}\" at {m.start()}: an integer is required")
+                raise FuncError(f'unsupported value for "%{verb}" at {m.start()}: an integer is required')
             out.append(format(int(n), spec.replace("-", "<") + verb))
         elif verb == "X":
             out.append(format(int(to_number(v)), spec.replace("-", "<") + "X"))
@@ -109,7 +120,7 @@ def _substr(s: str, offset: int, length: int) -> str:
     if offset < 0:
         offset = max(0, len(s) + offset)
     if offset > len(s):
-        raise ArgError(1, "offset out of range")
+        return ""
     if length < 0:
         return s[offset:]
     return s[offset : offset + length]
@@ -149,7 +160,7 @@ def _title(s: str) -> str:
 
 
 def _sanitize(s: str) -> str:
-    return re.sub(r"[^a-zA-Z0-9_]", "_", s)
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", s)
 
 
 S = "str"
@@ -177,6 +188,5 @@ TEXT_FUNCS = [
     Func("format", [("format", S)], _format, variadic=("args", "any"), allow_null=True),
     Func("formatlist", [("format", S)], _formatlist, variadic=("args", "any"), allow_null=True),
     Func("sanitize", [("str", S)], _sanitize),
-    Func("strrev", [("str", S)], lambda s: s[::-1]),
     Func("reverse", [("str", S)], lambda s: s[::-1]),
 ]

@@ -26,6 +26,7 @@ class TemplateParser:
         self.p = 0
         self.nl = False
         self.block_open = 0
+        self.first_end = -1
 
     def expr(self) -> Node:
         raise NotImplementedError
@@ -44,7 +45,9 @@ class TemplateParser:
             return node.value
         if isinstance(node, Template) and all(type(p) is str for p in node.parts):
             return "".join(node.parts)
-        raise self.err("Invalid string literal", "Template sequences are not allowed in this string.", start, self.p)
+        raise self.err(
+            "Invalid string literal", "Template sequences are not allowed in this string.", start, self.p
+        )
 
     def template(self) -> Node:
         s = self.s
@@ -52,13 +55,26 @@ class TemplateParser:
         m = _PLAIN.match(s, start)
         if m is not None:
             self.p = m.end()
-            return Lit(m.group(1), start, self.p)
+            return Lit(m.group(1), start, self.p, (start + 1, self.p - 1))
         self.p += 1
         parts = self.template_parts('"')
-        if s[self.p : self.p + 1] != '"':
-            raise self.err("Unterminated template string", "No closing marker was found for the string.", start, self.p)
+        c = s[self.p : self.p + 1]
+        if c == "\n":
+            d = self.err(
+                "Invalid multi-line string",
+                "Quoted strings may not be split over multiple lines. To produce a multi-line string, either use "
+                'the \\n escape to represent a newline character or use the "heredoc" multi-line template syntax.',
+                self.p,
+                self.p + 1,
+            )
+            d.count = 3
+            raise d
+        if c != '"':
+            raise self.err(
+                "Unterminated template string", "No closing marker was found for the string.", start, self.p
+            )
         self.p += 1
-        return self.build(parts, start, self.p)
+        return self.build(parts, start, self.p, self.first_end)
 
     def template_parts(self, close: str | None, end: int = -1) -> list[object]:
         """Literal strings, expression nodes and directive markers up to ``close`` (or ``end``)."""
@@ -67,6 +83,7 @@ class TemplateParser:
         run = _RUN if close else _HRUN
         parts: list[object] = []
         buf: list[str] = []
+        self.first_end = -1
         while self.p < limit:
             p = self.p
             c = s[p]
@@ -88,7 +105,12 @@ class TemplateParser:
                     try:
                         buf.append(chr(int(hexs, 16)))
                     except ValueError:
-                        raise self.err("Invalid escape sequence", "The \\" + nxt + " escape must be followed by " + str(n) + " hexadecimal digits.", p, p + 2) from None
+                        raise self.err(
+                            "Invalid escape sequence",
+                            "The \\" + nxt + " escape must be followed by " + str(n) + " hexadecimal digits.",
+                            p,
+                            p + 2,
+                        ) from None
                     self.p += 2 + n
                 else:
                     raise self.err(
@@ -107,6 +129,8 @@ class TemplateParser:
                 if buf:
                     parts.append("".join(buf))
                     buf = []
+                    if self.first_end < 0:
+                        self.first_end = p
                 parts.append(self.interpolation())
                 continue
             if two == "%{":
@@ -119,6 +143,8 @@ class TemplateParser:
             self.p += 1
         if buf:
             parts.append("".join(buf))
+            if self.first_end < 0:
+                self.first_end = self.p
         return parts
 
     def interpolation(self) -> Node:
@@ -149,7 +175,12 @@ class TemplateParser:
         start = self.p
         m = _DIRECTIVE.match(s, self.p)
         if m is None:
-            raise self.err("Invalid template directive", "A template directive keyword (\"if\", \"for\", etc) is expected at the beginning of a %{ sequence.", self.p, self.p + 2)
+            raise self.err(
+                "Invalid template directive",
+                'A template directive keyword ("if", "for", etc) is expected at the beginning of a %{ sequence.',
+                self.p,
+                self.p + 2,
+            )
         kw = m.group(2)
         self.p = m.end()
         saved = self.nl
@@ -164,7 +195,9 @@ class TemplateParser:
                 self.ws()
                 mm = re.compile(r"[^\W\d][\w-]*").match(s, self.p)
                 if mm is None:
-                    raise self.err("Invalid template directive", "Invalid 'for' directive.", self.p, self.p + 1)
+                    raise self.err(
+                        "Invalid template directive", "Invalid 'for' directive.", self.p, self.p + 1
+                    )
                 self.p = mm.end()
                 if mm.group() == "in":
                     break
@@ -178,12 +211,19 @@ class TemplateParser:
         if s[self.p : self.p + 1] == "~":
             self.p += 1
         if s[self.p : self.p + 1] != "}":
-            raise self.err("Invalid template directive", "Expected a closing brace to end the directive.", self.p, self.p + 1)
+            raise self.err(
+                "Invalid template directive",
+                "Expected a closing brace to end the directive.",
+                self.p,
+                self.p + 1,
+            )
         self.p += 1
         self.nl = saved
         return (kw, payload, start)
 
-    def build(self, parts: list[object], start: int, end: int) -> Node:
+    def build(
+        self, parts: list[object], start: int, end: int, first_end: int = -1, body_start: int = -1
+    ) -> Node:
         """Turn literal/expr/directive parts into a Template node (directives become nested nodes)."""
         pos = [0]
 
@@ -202,49 +242,84 @@ class TemplateParser:
                         if k == "else":
                             no, k = seq(("endif",))
                         if k != "endif":
-                            raise self.err("Unterminated template directive", "Missing %{ endif }.", dstart, dstart + 2)
+                            raise self.err(
+                                "Unterminated template directive", "Missing %{ endif }.", dstart, dstart + 2
+                            )
                         assert isinstance(payload, Node)
                         out.append(
-                            TemplateIf(payload, Template(yes, dstart, end), Template(no, dstart, end) if no is not None else None, dstart, end)
+                            TemplateIf(
+                                payload,
+                                Template(yes, dstart, end),
+                                Template(no, dstart, end) if no is not None else None,
+                                dstart,
+                                end,
+                            )
                         )
                     elif kw == "for":
                         body, k = seq(("endfor",))
                         if k != "endfor":
-                            raise self.err("Unterminated template directive", "Missing %{ endfor }.", dstart, dstart + 2)
+                            raise self.err(
+                                "Unterminated template directive", "Missing %{ endfor }.", dstart, dstart + 2
+                            )
                         names, coll = payload  # type: ignore[misc]
                         kname = names[0] if len(names) == 2 else None
-                        out.append(TemplateFor(kname, names[-1], coll, Template(body, dstart, end), dstart, end))
+                        out.append(
+                            TemplateFor(kname, names[-1], coll, Template(body, dstart, end), dstart, end)
+                        )
                     else:
-                        raise self.err("Unexpected template directive", f"No matching directive for %{{ {kw} }}.", dstart, dstart + 2)
+                        raise self.err(
+                            "Unexpected template directive",
+                            f"No matching directive for %{{ {kw} }}.",
+                            dstart,
+                            dstart + 2,
+                        )
                 else:
                     out.append(p)
             return out, None
 
         items, _ = seq(())
+        inner = start + 1 if body_start < 0 else body_start
+        srange: tuple[int, int] | None = None
+        if items and type(items[0]) is str and first_end >= 0:
+            srange = (inner, first_end)
+        elif len(items) == 1 and isinstance(items[0], Node) and body_start < 0:
+            srange = (start, end)
+        elif items and isinstance(items[0], Node):
+            from depotci.core.bake.hcl.nodes import start_range
+
+            srange = start_range(items[0])
         if not items:
-            return Lit("", start, end)
+            return Lit("", start, end, (inner, inner))
         if len(items) == 1 and type(items[0]) is str:
-            return Lit(items[0], start, end)
-        return Template(items, start, end)
+            return Lit(items[0], start, end, srange)
+        return Template(items, start, end, srange)
 
     def heredoc(self) -> Node:
         s = self.s
         start = self.p
         m = _HEREDOC.match(s, start)
         if m is None:
-            raise self.err("Invalid heredoc", "Expected an identifier and a newline after <<.", start, start + 2)
+            raise self.err(
+                "Invalid heredoc", "Expected an identifier and a newline after <<.", start, start + 2
+            )
         strip, marker = m.group(1) == "-", m.group(2)
         body_start = m.end()
         term = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*$", re.M)
         t = term.search(s, body_start)
         if t is None:
-            raise self.err("Unterminated template string", f'No closing marker "{marker}" was found for the heredoc.', start, body_start)
+            raise self.err(
+                "Unterminated template string",
+                f'No closing marker "{marker}" was found for the heredoc.',
+                start,
+                body_start,
+            )
         self.p = body_start
         parts = self.template_parts(None, t.start())
         self.p = t.end()
+        first_end = self.first_end
         if strip:
             parts = _dedent(parts)
-        return self.build(parts, start, self.p)
+        return self.build(parts, start, self.p, first_end, body_start)
 
 
 def _dedent(parts: list[object]) -> list[object]:
@@ -276,4 +351,4 @@ def parse_template_text(src: Source, start: int, end: int) -> Node:
     p = Parser(src)
     p.p = start
     parts = p.template_parts(None, end)
-    return p.build(parts, start, end)
+    return p.build(parts, start - 1, end + 1, p.first_end, start)

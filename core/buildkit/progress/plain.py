@@ -12,52 +12,46 @@
     #5 0.212 hi
     #5 DONE 0.3s
 
+Like BuildKit's plain display (``progressui`` ``plainDisplay`` with its 100 ms ``rate.Limiter`` and
+150 ms ticker), updates are folded into the trace as they arrive and the accumulated changes are printed
+in batches: on an update at most every 100 ms (ticks do not count against that), on a tick once no
+update came for 150 ms, and on ``close``. So a step whose statuses start and finish within one batch
+shows only their final line (``transferring context: 2B done``), and a step updated again right after it
+completed is printed once, not twice.
+
 Vertexes are numbered in the order they are first printed. When several run at once, the one printed
 switches only after a vertex completes, or by BuildKit's fairness rule (a vertex kept waiting over 10 s,
 or the current one hogging past its share of a 5 s window); the one left is closed with ``#N ...``.
-Unlike BuildKit, every update is printed at once (no 100 ms rate limit): output is the same, only
-batched differently.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TextIO
 
 from depotci.core.buildkit.progress.base import BasePrinter
+from depotci.core.buildkit.progress.fairness import fair_choice
+from depotci.core.buildkit.progress.logring import LogRing
 from depotci.core.buildkit.progress.trace import CANCELED_SUFFIX, TraceVertex, format_bytes
 
 __all__ = ["PlainPrinter"]
 
-ANTI_FLICKER = 5.0
-MAX_DELAY = 10.0
 MIN_TIME_DELTA = 5.0
 MIN_PROGRESS_DELTA = 0.05
 NAME_LIMIT = 72
-
-
-@dataclass
-class _Stat:
-    block_time: float
-    speed: float
-    over_limit: bool
-    share: float = 0.0
-
-
-def _div(a: float, b: float) -> float:
-    # Go float division: x/0 is +Inf (or NaN for 0/0), never an exception
-    if b == 0:
-        return float("nan") if a == 0 else float("inf")
-    return a / b
+_SLACK = 1e-6  # absorbs float rounding in the interval checks
 
 
 class PlainPrinter(BasePrinter):
-    """Prints ``#N`` lines as updates arrive."""
+    """Prints ``#N`` lines for what changed since the last print.
+
+    ``update`` prints when the last update that printed is ``interval`` (100 ms) old; ``refresh`` (a
+    ticker's) prints once nothing arrived for ``idle`` (150 ms) since the last update or tick print;
+    ``close`` always prints.
+    """
 
     mode = "plain"
-    error_log_limit = 10
 
     def __init__(
         self,
@@ -67,8 +61,15 @@ class PlainPrinter(BasePrinter):
         prefix: str = "",
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
+        interval: float = 0.1,
+        idle: float = 0.15,
     ) -> None:
         super().__init__(stream, prefix=prefix, clock=clock)
+        self.interval = interval
+        self.idle = idle
+        self._last_allowed: float | None = None  # the last update allowed to print
+        self._last_update = self._last_tick = float("-inf")
+        self._rings: dict[TraceVertex, LogRing] = {}
         self.description = description
         self.truncate_names = (env or {}).get("PROGRESS_NO_TRUNC") == "0"
         self.current = ""
@@ -80,13 +81,38 @@ class PlainPrinter(BasePrinter):
     def _w(self, text: str) -> None:
         self.stream.write(text)
 
-    def _draw(self) -> None:
+    def _flush(self) -> None:
         self._print()
         self.stream.flush()
 
+    def _draw(self) -> None:
+        # BuildKit's rate.Limiter(every 100 ms, burst 1): only prints on update take its token
+        now = self.clock()
+        self._last_update = now
+        if self._last_allowed is None or now - self._last_allowed >= self.interval - _SLACK:
+            self._last_allowed = now
+            self._flush()
+
+    def _redraw(self) -> None:
+        # BuildKit's ticker: reset by every update, it prints once nothing arrived for ``idle``
+        now = self.clock()
+        if now - max(self._last_update, self._last_tick) >= self.idle - _SLACK:
+            self._last_tick = now
+            self._flush()
+
     def _finish(self) -> None:
-        self._print()
-        self.stream.flush()
+        self._flush()
+
+    def error_logs(self, digest: str) -> list[str]:
+        """The lines BuildKit reprints for a failed vertex: those not yet printed (an unfinished last
+        line), then the ring of the last ten printed ones (see ``logring``)."""
+        tv = self._vertex(digest)
+        if tv is None:
+            return []
+        pending = tv.lines[tv.log_pos :]  # after the last print: a partial last line, if any
+        ring = self._rings.get(tv)
+        kept = ring.values() if ring is not None else []
+        return [b.decode("utf-8", "replace") for b in pending] + kept
 
     # -- one vertex -------------------------------------------------------------------------------------
 
@@ -161,13 +187,18 @@ class PlainPrinter(BasePrinter):
 
     def _print_logs(self, tv: TraceVertex) -> None:
         pending = tv.lines[tv.log_pos :]
-        for i, line in enumerate(pending):
+        for i, raw in enumerate(pending):
             if i == 0 and tv.log_offset != 0:  # the start of this line was printed already
-                self._w(line[tv.log_offset :].decode("utf-8", "replace"))
+                line = raw[tv.log_offset :].decode("utf-8", "replace")
+                self._w(line)
             else:
-                self._w(f"#{tv.index} {line.decode('utf-8', 'replace')}")
+                line = raw.decode("utf-8", "replace")
+                self._w(f"#{tv.index} {line}")
             if i != len(pending) - 1 or not tv.logs_partial:
                 self._w("\n")
+            # as BuildKit: every line printed goes to the ring, which only moves on while the vertex's
+            # output ends at a newline (a partial tail keeps overwriting one slot)
+            self._rings.setdefault(tv, LogRing()).put(line, advance=not tv.logs_partial)
         if pending:
             if tv.logs_partial:
                 tv.log_pos, tv.log_offset = len(tv.lines) - 1, len(tv.lines[-1])
@@ -223,34 +254,6 @@ class PlainPrinter(BasePrinter):
             return
         if current in rest:
             self._print_vtx(current)
-        self._fair_pick(current, completed, rest)
-
-    def _fair_pick(self, current: str, completed: list[str], rest: dict[str, None]) -> None:
-        now = self.clock()
-        stats: dict[str, _Stat] = {}
-        total = 0.0
-        best = ""
-        if current:
-            rest[current] = None
-        for dgst in rest:
-            tv = self.trace.by_digest.get(dgst)
-            if tv is None or tv.last_block_time is None:
-                continue
-            block = now - tv.last_block_time
-            speed = _div(tv.count, block)
-            stats[dgst] = _Stat(block, speed, block > MAX_DELAY and dgst != current)
-            total += speed
-            if stats[dgst].over_limit or not best or stats[best].speed < speed:
-                best = dgst
-        for st in stats.values():
-            st.share = _div(st.speed, total)
-        if current in completed or not current:
-            self._print_vtx(best)
-            return
-        for dgst in rest:
-            if dgst in stats and stats[dgst].over_limit:
-                self._print_vtx(dgst)
-                return
-        cur = stats.get(current)
-        if cur is not None and _div(1.0, 1.0 - cur.share) * ANTI_FLICKER < cur.block_time:
-            self._print_vtx(best)
+        choice = fair_choice(t.by_digest, current, current in completed, rest, self.clock())
+        if choice is not None:
+            self._print_vtx(choice)

@@ -40,6 +40,15 @@ def _normalize(host: str) -> str:
     return host
 
 
+def _hostname(key: str) -> str:
+    """docker's ConvertToHostname: strip the scheme and any path."""
+    for scheme in ("http://", "https://"):
+        if key.startswith(scheme):
+            key = key[len(scheme) :]
+            break
+    return key.split("/", 1)[0]
+
+
 def _decode_auth(value: str) -> Credentials | None:
     try:
         user, _, password = base64.b64decode(value).decode().partition(":")
@@ -80,7 +89,10 @@ class RegistryAuth:
             if creds is not None:
                 return creds
         auths = self._config.get("auths") or {}
-        for name in (key, host, f"https://{host}", f"http://{host}"):
+        names = [key, host, f"https://{host}", f"http://{host}"]
+        # like docker/cli's GetAuthConfig: keys may be URLs; compare their hostnames
+        names += [k for k in auths if isinstance(k, str) and _hostname(k) == _hostname(key)]
+        for name in names:
             entry = auths.get(name)
             if not isinstance(entry, dict):
                 continue

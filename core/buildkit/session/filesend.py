@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
 import grpc
-from depotci.core.buildkit.session import packets
+from depotci.core.buildkit.session import gomode, packets
 from depotci.core.buildkit.session.filesync import metadata_multi
 
 __all__ = ["FileSendService", "OutputTarget"]
 
 DIFFCOPY = "/moby.filesync.v1.FileSend/DiffCopy"
-_GO_DIR = 1 << 31
-_GO_SYMLINK = 1 << 27
-_GO_TYPE = 0xFFF00000  # type bits of Go's os.FileMode (everything above the permission/special bits)
+_GO_DIR = gomode.MODE_DIR
+_GO_SYMLINK = gomode.MODE_SYMLINK
+_GO_TYPE = gomode.MODE_TYPE  # type bits only: setuid/setgid/sticky files are still regular
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _receive_file(requests: Iterator[bytes], path: str, context: grpc.ServicerCo
     try:
         for raw in requests:
             out.write(_bytes_data(raw))
-        ok = True
+        # grpcio may end the request iterator normally on cancel: only a live call is complete
+        ok = context.is_active()
     finally:
         if out is not sys.stdout.buffer:
             out.close()
@@ -136,6 +137,27 @@ def _receive_dir(requests: Iterator[bytes], dest: str, context: grpc.ServicerCon
         yield packets.req_packet(file_id)
     open_files: dict[int, BinaryIO] = {}
     remaining = set(files)
+    try:
+        _receive_data(requests, files, open_files, remaining, context)
+    finally:
+        for f in open_files.values():
+            f.close()
+    for target, st in reversed(metas):
+        os.chmod(target, stat_mod.S_IMODE(gomode.unix_mode(st.mode)))
+    yield packets.fin_packet()
+    for raw in requests:  # wait for the sender's FIN and the end of the stream
+        if packets.Packet.FromString(raw).type == packets.FIN:
+            break
+
+
+def _receive_data(
+    requests: Iterator[bytes],
+    files: dict[int, Any],
+    open_files: dict[int, BinaryIO],
+    remaining: set[int],
+    context: grpc.ServicerContext,
+) -> None:
+    """Write DATA packets into the requested files until every one has ended."""
     if remaining:
         for raw in requests:
             pkt = packets.Packet.FromString(raw)
@@ -149,16 +171,10 @@ def _receive_dir(requests: Iterator[bytes], dest: str, context: grpc.ServicerCon
                     continue
                 f.close()
                 del open_files[pkt.ID]
-                os.chmod(path, stat_mod.S_IMODE(st.mode))
+                os.chmod(path, stat_mod.S_IMODE(gomode.unix_mode(st.mode)))
                 os.utime(path, ns=(st.modTime, st.modTime))
                 remaining.discard(pkt.ID)
                 if not remaining:
                     break
             elif pkt.type == packets.ERR:
                 context.abort(grpc.StatusCode.UNKNOWN, f"error from sender: {pkt.data.decode(errors='replace')}")
-    for target, st in reversed(metas):
-        os.chmod(target, stat_mod.S_IMODE(st.mode))
-    yield packets.fin_packet()
-    for raw in requests:  # wait for the sender's FIN and the end of the stream
-        if packets.Packet.FromString(raw).type == packets.FIN:
-            break

@@ -9,6 +9,7 @@ the session's shared key and the dir name) are requested, so a no-change rebuild
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Iterator, Mapping
@@ -74,6 +75,11 @@ def _identity(b: bytes) -> bytes:
 _END = object()
 
 
+def _err_packet(message: str) -> bytes:
+    """PACKET_ERR: the daemon fails the transfer with ``error from sender: <message>``."""
+    return bytes(packets.Packet(type=packets.ERR, data=message.encode()).SerializeToString())
+
+
 class FileSyncService:
     """Serves ``dirs`` (local name -> absolute directory) to the daemon."""
 
@@ -118,13 +124,13 @@ class FileSyncService:
                 yield packets.stat_packet(_to_proto(st))
                 self.stats.entries_listed += 1
         except DepotError as exc:
-            yield b"\x08\x04" + b"\x22" + packets._varint(len(str(exc).encode())) + str(exc).encode()
+            yield _err_packet(str(exc))
             return
         yield packets.stat_packet(None)
-        yield from self._serve(name, files, inbox, context)
+        yield from self._serve(name, root, files, inbox, context)
 
     def _serve(
-        self, name: str, files: dict[int, str], inbox: queue.Queue[Any], context: grpc.ServicerContext
+        self, name: str, root: str, files: dict[int, str], inbox: queue.Queue[Any], context: grpc.ServicerContext
     ) -> Iterator[bytes]:
         buf = bytearray(CHUNK)
         view = memoryview(buf)
@@ -145,8 +151,13 @@ class FileSyncService:
                                 break
                             sent += n
                             yield packets.data_packet(pkt.ID, view[:n])
+                except PermissionError:
+                    # fsutil would send an empty file; an unreadable file is the user's error instead
+                    rel = os.path.relpath(path, root)
+                    yield _err_packet(f"cannot read file {rel!r} in the local directory {root!r}: permission denied")
+                    return
                 except OSError:
-                    pass  # fsutil sends an empty file when it cannot open one (sockets, races)
+                    pass  # like fsutil, an empty file when it vanished or cannot be opened (races)
                 yield packets.data_packet(pkt.ID, b"")
                 self.stats.add(name, sent, 1)
             elif pkt.type == packets.FIN:

@@ -73,10 +73,10 @@ CASES = {
     "status with total and time, throttled in between": (
         [
             (0, vx(A, "[internal] load build context", 0)),
-            (0, st(A, "transferring context:", 0.1, 0, None, cur=1_000_000, tot=4_500_000)),
-            (0, st(A, "transferring context:", 0.2, 0, None, cur=1_100_000, tot=4_500_000)),
-            (0, st(A, "transferring context:", 1.3, 0, 1.3, cur=4_500_000, tot=4_500_000)),
-            (0, vx(A, "[internal] load build context", 0, 1.31)),
+            (0.1, st(A, "transferring context:", 0.1, 0, None, cur=1_000_000, tot=4_500_000)),
+            (0.2, st(A, "transferring context:", 0.2, 0, None, cur=1_100_000, tot=4_500_000)),
+            (1.3, st(A, "transferring context:", 1.3, 0, 1.3, cur=4_500_000, tot=4_500_000)),
+            (1.31, vx(A, "[internal] load build context", 0, 1.31)),
         ],
         f"#0 {DESC}\n\n#1 [internal] load build context\n"
         "#1 transferring context: 1.00MB / 4.50MB 0.1s\n"

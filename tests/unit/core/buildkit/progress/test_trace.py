@@ -67,20 +67,32 @@ def test_with_prefix(prefix: str, name: str, expected: str) -> None:
     assert [v.name for v in with_prefix(status, prefix).vertexes] == [expected]
 
 
-def test_progress_group_shown_once_hidden_while_only_weak_members_run() -> None:
+@pytest.mark.parametrize(
+    "step,expected",
+    [
+        # all within one 100 ms batch: the group is printed once, complete
+        (0.0, "#1 merging\n#1 1.000 member log\n#1 DONE 2.0s\n"),
+        # a batch each: the completed group is shown, then again for its member's log
+        (0.1, "#1 merging\n#1 DONE 2.0s\n\n#1 merging\n#1 1.000 member log\n#1 DONE 2.0s\n"),
+    ],
+)
+def test_progress_group_shown_once_hidden_while_only_weak_members_run(step: float, expected: str) -> None:
     weak, strong = ProgressGroup("g", "merging", weak=True), ProgressGroup("g", "merging")
     out = io.StringIO()
-    p = PlainPrinter(out, clock=lambda: 10.0)
+    now = [10.0]
+    p = PlainPrinter(out, clock=lambda: now[0])
     p.update(
         SolveStatus(vertexes=[Vertex("sha256:1", "one", started=1.0, completed=2.0, progress_group=weak)])
     )
     assert out.getvalue() == ""
+    now[0] += step
     p.update(
         SolveStatus(vertexes=[Vertex("sha256:2", "two", started=1.5, completed=3.0, progress_group=strong)])
     )
+    now[0] += step
     p.update(SolveStatus(logs=[VertexLog("sha256:2", b"member log\n", timestamp=2.0)]))
     p.close()
-    assert out.getvalue() == "#1 merging\n#1 DONE 2.0s\n\n#1 merging\n#1 1.000 member log\n#1 DONE 2.0s\n"
+    assert out.getvalue() == expected
     assert p.vertex_name("sha256:1") == "merging"
 
 

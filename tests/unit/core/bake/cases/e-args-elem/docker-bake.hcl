@@ -1,0 +1,3 @@
+target "default" {
+  args = { a = [1] }
+}

@@ -1,0 +1,4 @@
+target "default" {
+  args = {
+    a = "x"
+

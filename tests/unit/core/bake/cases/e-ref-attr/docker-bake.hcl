@@ -1,0 +1,4 @@
+target "a" {
+  tags = [target.b.nope]
+}
+target "b" {}

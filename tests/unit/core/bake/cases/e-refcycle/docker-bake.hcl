@@ -1,0 +1,6 @@
+target "a" {
+  tags = target.b.tags
+}
+target "b" {
+  tags = target.a.tags
+}

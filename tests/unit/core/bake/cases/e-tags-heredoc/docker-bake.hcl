@@ -1,0 +1,5 @@
+target "default" {
+  tags = <<EOT
+hello
+EOT
+}

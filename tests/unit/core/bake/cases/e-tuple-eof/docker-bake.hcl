@@ -1,0 +1,4 @@
+target "default" {
+  context = "."
+  tags = ["a"
+

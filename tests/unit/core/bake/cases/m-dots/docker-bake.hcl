@@ -1,0 +1,3 @@
+target "a_b" {
+  tags = ["x"]
+}

@@ -1,0 +1,3 @@
+target "a" {
+  attest = ["type=provenance,mode=min"]
+}

@@ -1,0 +1,6 @@
+target "app" {
+  matrix = {
+    v = ["1"]
+  }
+  args = { V = v }
+}

@@ -1,0 +1,4 @@
+target "a" {
+  args = { SOURCE_DATE_EPOCH = "1" }
+}
+target "b" {}
