@@ -23,7 +23,7 @@ def worker_platforms(resp: Any) -> tuple[str, ...]:
 
 
 def probe_builder(conn: Connection) -> dict[str, Any]:
-    """Facts for planning: ``kind``, ``containerd_store``, ``platforms``."""
+    """Facts for planning: ``kind``, ``containerd_store``, ``platforms``, ``host_gateway_ip``."""
     import grpc
 
     try:
@@ -38,8 +38,15 @@ def probe_builder(conn: Connection) -> dict[str, Any]:
             isinstance(kv, list) and len(kv) == 2 and kv[0] == "driver-type" and "snapshotter" in kv[1]
             for kv in status
         )
+    gateway = ""
+    for record in workers.record:
+        value = record.Labels.get("org.mobyproject.buildkit.worker.moby.host-gateway-ip", "")
+        if value and value != "<nil>":
+            gateway = value
+            break
     return {
         "kind": "dockerd" if conn.engine is not None else "buildkitd",
         "containerd_store": containerd_store,
         "platforms": worker_platforms(workers),
+        "host_gateway_ip": gateway,
     }

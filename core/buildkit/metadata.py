@@ -8,8 +8,8 @@ mode 0644, 2-space indent, keys sorted, with Go's HTML escaping — byte-compati
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import json
 import os
 import tempfile

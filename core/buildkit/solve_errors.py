@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.protobuf.message import DecodeError
 from depotci.core._gen.errdefs import errdefs_pb2
 from depotci.core._gen.rpc import status_pb2
 from depotci.core.errors import BuilderError, SourceLocation
+from google.protobuf.message import DecodeError
 
 __all__ = ["SolveErrorInfo", "is_builder_gone", "parse_solve_error"]
 

@@ -19,7 +19,16 @@ from depotci.core.buildopts.platforms import host_platform
 from depotci.core.commands.build_inputs import LocalInputs, check_context, read_secret_values
 from depotci.core.errors import InputError
 
-__all__ = ["BuildResult", "build_on", "run_build"]
+__all__ = [
+    "BuildResult",
+    "build_on",
+    "builder_info",
+    "check_inputs",
+    "describe_endpoint",
+    "is_socket",
+    "run_build",
+    "shared_key",
+]
 
 
 @dataclass
@@ -43,14 +52,14 @@ class BuildResult:
         return str(resp.get("containerimage.config.digest") or resp.get("containerimage.digest") or "")
 
 
-def _is_socket(path: str) -> bool:
+def is_socket(path: str) -> bool:
     try:
         return stat.S_ISSOCK(os.stat(path).st_mode)
     except OSError:
         return False
 
 
-def _shared_key(dirs: Mapping[str, str]) -> str:
+def shared_key(dirs: Mapping[str, str]) -> str:
     """Stable per set of local dirs, so the daemon reuses its copy and only changed files are resent."""
     h = hashlib.sha256(socket.gethostname().encode())
     for name in sorted(dirs):
@@ -78,7 +87,7 @@ def _fill_stdin_inputs(plan: SolvePlan, opts: BuildOptions, inputs: LocalInputs,
     return dirs, attrs
 
 
-def _check_inputs(opts: BuildOptions, plan: SolvePlan, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> None:
+def check_inputs(opts: BuildOptions, plan: SolvePlan, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> None:
     if "context" in plan.local_dirs and not plan.context_stdin:
         dockerfile_dir = dirs.get("dockerfile", dirs["context"])
         check_context(dirs["context"], os.path.join(dockerfile_dir, attrs.get("filename", "Dockerfile")))
@@ -108,12 +117,27 @@ def run_build(
         api_result: BuildResult = run_build_api(opts, env, target, stdout=stdout, stderr=stderr, stdin=stdin)
         return api_result
     refuse_depot_api_flags(opts)
-    endpoint = resolve_endpoint(opts.buildkit_host or None, env, is_socket=_is_socket)
+    endpoint = resolve_endpoint(opts.buildkit_host or None, env, is_socket=is_socket)
     conn = connect(endpoint)
     try:
-        return build_on(conn, opts, env, description=_describe(endpoint), stdout=stdout, stderr=stderr, stdin=stdin)
+        return build_on(conn, opts, env, description=describe_endpoint(endpoint), stdout=stdout, stderr=stderr, stdin=stdin)
     finally:
         conn.close()
+
+
+def builder_info(conn: Any) -> BuilderInfo:
+    """Probe the connected builder for planning (kind, image store, worker platforms, host-gateway IP)."""
+    from depotci.core.buildkit.builder_info import probe_builder
+
+    facts = probe_builder(conn)
+    host = host_platform()
+    return BuilderInfo(
+        kind=facts["kind"],
+        containerd_store=facts["containerd_store"],
+        platforms=facts["platforms"],
+        host_platform=f"{host.os}/{host.architecture}" + (f"/{host.variant}" if host.variant else ""),
+        host_gateway_ip=facts.get("host_gateway_ip", ""),
+    )
 
 
 def build_on(
@@ -127,21 +151,11 @@ def build_on(
     stdin: BinaryIO | None = None,
 ) -> BuildResult:
     """Plan and solve ``opts`` on an open connection (which the caller closes)."""
-    from depotci.core.buildkit.builder_info import probe_builder
-
     inputs = LocalInputs()
     try:
-        facts = probe_builder(conn)
-        host = host_platform()
-        builder = BuilderInfo(
-            kind=facts["kind"],
-            containerd_store=facts["containerd_store"],
-            platforms=facts["platforms"],
-            host_platform=f"{host.os}/{host.architecture}" + (f"/{host.variant}" if host.variant else ""),
-        )
-        plan = plan_solve(opts, builder)
+        plan = plan_solve(opts, builder_info(conn))
         dirs, attrs = _fill_stdin_inputs(plan, opts, inputs, stdin or sys.stdin.buffer)
-        _check_inputs(opts, plan, dirs, attrs)
+        check_inputs(opts, plan, dirs, attrs)
         secret_values = read_secret_values(plan.secrets, env)
         for line in plan.warnings:
             print(f"WARNING: {line}", file=stderr)
@@ -149,14 +163,14 @@ def build_on(
 
         result: BuildResult = solve_plan(
             conn, plan, dirs, attrs, secret_values, opts, env, stdout=stdout, stderr=stderr,
-            shared_key=_shared_key(dirs), description=description,
+            shared_key=shared_key(dirs), description=description,
         )
         return result
     finally:
         inputs.close()
 
 
-def _describe(endpoint: Any) -> str:
+def describe_endpoint(endpoint: Any) -> str:
     if endpoint.kind == "docker":
         return 'building with "default" instance using docker driver'
     return f'building with "depot" instance using remote driver ({endpoint.address})'

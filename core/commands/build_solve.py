@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
 from depotci.core.buildkit.metadata import decode_exporter_response, pushed_with_moby, write_metadata_file
-from depotci.core.buildkit.progress import make_printer
+from depotci.core.buildkit.progress import Printer, Vertex, make_printer
 from depotci.core.buildkit.progress.failure import SourceSnippet, render_failure, render_warnings
 from depotci.core.buildkit.progress.from_proto import solve_status_from_proto
 from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
@@ -21,12 +21,21 @@ from depotci.core.buildkit.session.secrets_provider import SecretsService
 from depotci.core.buildkit.session.server import SessionServer
 from depotci.core.buildkit.session.ssh import SSHService
 from depotci.core.buildkit.solve import SolveFailed, new_ref, run_solve
+from depotci.core.buildkit.solve_errors import SolveErrorInfo
 from depotci.core.buildopts.fields import parse_go_bool
 from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.plan_model import SolvePlan
 from depotci.core.errors import BuildFailed, InputError, SourceLocation, UnsupportedError
 
-__all__ = ["build_request", "solve_plan"]
+__all__ = [
+    "build_failure",
+    "build_request",
+    "output_targets",
+    "refuse_local_caches",
+    "solve_plan",
+    "source_path",
+    "ssh_agents",
+]
 
 
 def build_request(plan: SolvePlan, attrs: Mapping[str, str], ref: str, session_id: str) -> Any:
@@ -45,7 +54,7 @@ def build_request(plan: SolvePlan, attrs: Mapping[str, str], ref: str, session_i
     )
 
 
-def _output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
+def output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
     targets: dict[int, OutputTarget] = {}
     for i, e in enumerate(plan.exporters):
         if e.output == "dir":
@@ -59,7 +68,7 @@ def _output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
     return targets
 
 
-def _refuse_local_caches(plan: SolvePlan) -> None:
+def refuse_local_caches(plan: SolvePlan) -> None:
     """BuildKit reads and writes a local cache directory through the session content store
     (``containerd.services.content.v1.Content``), which our session does not serve yet: the export
     fails with "Method not found" and the import is skipped silently, so refuse both up front."""
@@ -72,7 +81,7 @@ def _refuse_local_caches(plan: SolvePlan) -> None:
                 )
 
 
-def _ssh_agents(plan: SolvePlan) -> dict[str, str]:
+def ssh_agents(plan: SolvePlan) -> dict[str, str]:
     agents: dict[str, str] = {}
     for spec in plan.ssh:
         for path in spec.paths:
@@ -110,14 +119,14 @@ def solve_plan(
 ) -> Any:
     from depotci.core.commands.build import BuildResult
 
-    _refuse_local_caches(plan)
+    refuse_local_caches(plan)
     stats = TransferStats()
     services: list[Any] = [
         FileSyncService(dirs, stats),
         AuthService(RegistryAuth.from_environment(env)),
         SecretsService(secret_values),
-        SSHService(_ssh_agents(plan)),
-        FileSendService(_output_targets(plan)),
+        SSHService(ssh_agents(plan)),
+        FileSendService(output_targets(plan)),
     ]
     session = SessionServer(services, shared_key=shared_key)
     mode = "quiet" if opts.quiet else opts.progress
@@ -142,17 +151,7 @@ def solve_plan(
             snippets = [SourceSnippet(f, d, r) for f, d, r in info.sources]
             stderr.write(render_failure(printer, "", snippets))
             stderr.flush()
-            failed = printer.failed_vertex()
-            loc = info.location()
-            message = f"failed to solve: {info.message}"
-            if "network bridge not found" in info.message:
-                message += " (this builder has no bridge network: use --network host or --network none)"
-            raise BuildFailed(
-                message,
-                step=failed.name if failed else "",
-                log_tail=tuple(printer.log_tail(failed.digest)) if failed else (),
-                location=SourceLocation(_source_path(loc.file, dirs, attrs), loc.line) if loc else None,
-            ) from None
+            raise build_failure(info, printer, dirs, attrs) from None
         ticker_stop.set()
         printer.close()
         stderr.write(render_warnings(printer.warnings(), mode=printer.mode))
@@ -185,7 +184,25 @@ def solve_plan(
     return result
 
 
-def _source_path(name: str, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> str:
+def build_failure(
+    info: SolveErrorInfo, printer: Printer, dirs: Mapping[str, str], attrs: Mapping[str, str], failed: Vertex | None = None
+) -> BuildFailed:
+    """The BuildFailed for a failed solve: BuildKit's message, the failed step (``failed``, by default the
+    printer's first failed vertex) with its log tail, and the Dockerfile position."""
+    failed = failed if failed is not None else printer.failed_vertex()
+    loc = info.location()
+    message = f"failed to solve: {info.message}"
+    if "network bridge not found" in info.message:
+        message += " (this builder has no bridge network: use --network host or --network none)"
+    return BuildFailed(
+        message,
+        step=failed.name if failed else "",
+        log_tail=tuple(printer.log_tail(failed.digest)) if failed else (),
+        location=SourceLocation(source_path(loc.file, dirs, attrs), loc.line) if loc else None,
+    )
+
+
+def source_path(name: str, dirs: Mapping[str, str], attrs: Mapping[str, str]) -> str:
     """BuildKit names the Dockerfile by its name in the dockerfile dir; show the user's path."""
     base = dirs.get("dockerfile") or dirs.get("context") or ""
     path = os.path.join(base, name)
