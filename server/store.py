@@ -38,6 +38,25 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE builds ADD COLUMN status_frames INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    ALTER TABLE projects ADD COLUMN region_id TEXT NOT NULL DEFAULT 'us-east-1';
+    ALTER TABLE projects ADD COLUMN keep_bytes INTEGER NOT NULL DEFAULT 53687091200;
+    ALTER TABLE projects ADD COLUMN keep_days INTEGER NOT NULL DEFAULT 14;
+    ALTER TABLE projects ADD COLUMN hardware INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE projects ADD COLUMN cache_reset_at REAL;
+    ALTER TABLE tokens ADD COLUMN id TEXT;
+    ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tokens ADD COLUMN revoked_at REAL;
+    CREATE UNIQUE INDEX tokens_by_id ON tokens (id);
+    CREATE TABLE trust_policies (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id),
+        provider TEXT NOT NULL CHECK (provider IN ('github', 'gitlab', 'circleci', 'buildkite')),
+        subject_a TEXT NOT NULL, subject_b TEXT NOT NULL, created_at REAL NOT NULL);
+    CREATE INDEX trust_by_project ON trust_policies (project_id);
+    CREATE TABLE logins (
+        id TEXT PRIMARY KEY, created_at REAL NOT NULL, expires_at REAL NOT NULL, approved_at REAL,
+        org_id TEXT, delivered_at REAL);
+    """,
 )
 
 
@@ -66,6 +85,7 @@ class TokenRecord:
     project_id: str | None
     build_id: str | None
     expires_at: float | None
+    scope: tuple[str, ...] = ()  # extra projects of a project token minted for an OIDC identity
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,15 @@ class Store:
         with self._lock:
             return self._db.execute(sql, args).rowcount
 
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        """Every row of a SELECT (for the modules that own other tables, e.g. accounts_store)."""
+        with self._lock:
+            return list(self._db.execute(sql, args).fetchall())
+
+    def execute(self, sql: str, *args: object) -> int:
+        """Run one statement; the number of rows it changed."""
+        return self._exec(sql, *args)
+
     # organizations and projects
     def ensure_org(self, name: str = "default") -> str:
         row = self._one("SELECT id FROM organizations WHERE name = ?", name)
@@ -131,7 +160,7 @@ class Store:
 
     def create_project(self, org_id: str, name: str, project_id: str = "") -> Project:
         pid = project_id or new_id()
-        self._exec("INSERT INTO projects VALUES (?, ?, ?, ?)", pid, org_id, name, time.time())
+        self._exec("INSERT INTO projects (id, org_id, name, created_at) VALUES (?, ?, ?, ?)", pid, org_id, name, time.time())
         return Project(pid, org_id, name)
 
     def get_project(self, project_id: str) -> Project | None:
@@ -152,24 +181,30 @@ class Store:
         build_id: str | None = None,
         ttl: float | None = None,
         description: str = "",
+        scope: tuple[str, ...] = (),
     ) -> str:
         """Mint a token; only its hash is stored. Returns the token (shown once)."""
         token = f"ds{kind[0]}_{secrets.token_urlsafe(32)}"
         expires = time.time() + ttl if ttl else None
         self._exec(
-            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tokens (hash, kind, org_id, project_id, build_id, description, created_at, expires_at, id, scope)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             hash_token(token), kind, org_id, project_id, build_id, description, time.time(), expires,
+            "tok_" + new_id(16), ",".join(scope),
         )
         return token
 
     def lookup_token(self, token: str) -> TokenRecord | None:
         row = self._one(
-            "SELECT kind, org_id, project_id, build_id, expires_at FROM tokens WHERE hash = ?", hash_token(token)
+            "SELECT kind, org_id, project_id, build_id, expires_at, scope FROM tokens"
+            " WHERE hash = ? AND revoked_at IS NULL",
+            hash_token(token),
         )
         if row is None:
             return None
-        kind, org, project, build, expires = row
-        return TokenRecord(str(kind), str(org), project, build, expires)  # type: ignore[arg-type]
+        kind, org, project, build, expires, scope = row
+        extra = tuple(filter(None, str(scope).split(",")))
+        return TokenRecord(str(kind), str(org), project, build, expires, extra)  # type: ignore[arg-type]
 
     # builds
     def create_build(self, org_id: str, project_id: str, command: int, options: bytes) -> Build:

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from depotci.core.errors import DepotError, UnsupportedError
+from depotci.core.errors import DepotError
 
 __all__ = ["DEFAULT_FILES", "read_bake_files", "register", "run_bake"]
 
@@ -133,9 +133,23 @@ def run_bake(ns: argparse.Namespace) -> int:
         sys.stderr.write(f"{e}\n")
         return 1
     if not ns.print_only:
-        raise UnsupportedError("bake execution is not implemented yet; use --print")
+        return _build(ns, plan, files, env)
     from depotci.core.bake.printer import render_plan
 
     sys.stdout.write(render_plan(plan))
     sys.stdout.flush()
+    return 0
+
+
+def _build(ns: argparse.Namespace, plan: Any, files: list[tuple[str, bytes]], env: dict[str, str]) -> int:
+    """Build the plan on the BuildKit endpoint (errors go to the CLI runner: ``error: ...``, exit 1)."""
+    from depotci.core.bake.to_build import plan_builds
+    from depotci.core.commands.bake import refuse_api, run_bake_build
+
+    cwd = os.getcwd()
+    dirs = sorted({os.path.dirname(os.path.abspath(n)) for n, _ in files if n != "-"}) or [cwd]
+    refuse_api(vars(ns), env, [t.project_id for t in plan.targets.values()], dirs)
+    builds = plan_builds(plan, cwd=cwd, env=env, load=ns.load)
+    metadata_file = os.path.abspath(ns.metadata_file) if ns.metadata_file else ""
+    run_bake_build(builds, env, progress=ns.progress, metadata_file=metadata_file)
     return 0

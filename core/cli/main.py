@@ -68,6 +68,10 @@ def run(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exceptions become one line on stderr and exit code 1."""
+    import os
+
+    # grpc's C core would print its own log lines on stderr; errors reach the user as one line instead
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         return run(sys.argv[1:] if argv is None else argv)
     except DepotError as exc:

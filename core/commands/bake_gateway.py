@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
 from depotci.core._gen.pb import ops_pb2
 from depotci.core._gen.rpc import status_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 __all__ = [
     "BUILD_ID_KEY",
@@ -40,7 +39,7 @@ _STRING, _BOOL, _BYTES, _MSG = _FD.TYPE_STRING, _FD.TYPE_BOOL, _FD.TYPE_BYTES, _
 _DEF = ".pb.Definition"
 
 # message name -> fields (name, number, type, type name or "", repeated); maps: (name, number, value type, value type name)
-_MESSAGES: dict[str, tuple[list[tuple[str, int, int, str, bool]], list[tuple[str, int, int, str]]]] = {
+_MESSAGES: dict[str, tuple[list[tuple[str, int, Any, str, bool]], list[tuple[str, int, Any, str]]]] = {
     "CacheOptionsEntry": ([("Type", 1, _STRING, "", False)], [("Attrs", 2, _STRING, "")]),
     "SolveRequest": (
         [
@@ -75,7 +74,7 @@ _MESSAGES: dict[str, tuple[list[tuple[str, int, int, str, bool]], list[tuple[str
 }
 
 
-def _field(name: str, number: int, typ: int, type_name: str, repeated: bool) -> Any:
+def _field(name: str, number: int, typ: Any, type_name: str, repeated: bool) -> Any:
     label = _FD.LABEL_REPEATED if repeated else _FD.LABEL_OPTIONAL
     f = _FD(name=name, number=number, type=typ, label=label, json_name=name)
     if type_name:
@@ -163,9 +162,9 @@ def bridge_solve(
     res = resp.result
     out = GatewayResult(metadata=dict(res.metadata), raw=res)
     if res.HasField("refs"):
-        out.definitions = {k: r.__getattribute__("def").SerializeToString() for k, r in res.refs.refs.items()}
+        out.definitions = {k: getattr(r, "def").SerializeToString() for k, r in res.refs.refs.items()}
     elif res.HasField("ref"):
-        out.definitions = {"": res.ref.__getattribute__("def").SerializeToString()}
+        out.definitions = {"": getattr(res.ref, "def").SerializeToString()}
     return out
 
 
