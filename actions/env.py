@@ -63,10 +63,8 @@ class GitHubEnv:
     def is_private_repo(self) -> bool:
         """True unless the event payload says the repository is public (unknown counts as private)."""
         repo = self.event.get("repository") if isinstance(self.event, Mapping) else None
-        if isinstance(repo, Mapping):
-            if repo.get("visibility") == "public" or repo.get("private") is False:
-                return False
-        return True
+        public = isinstance(repo, Mapping) and (repo.get("visibility") == "public" or repo.get("private") is False)
+        return not public
 
     @property
     def pull_request_number(self) -> int | None:

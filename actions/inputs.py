@@ -1,6 +1,6 @@
 """``INPUT_*`` → frozen per-action records, read exactly once (``read_build_push_inputs``,
 ``read_bake_inputs``). The input names and parse modes are the union of depot/build-push-action and
-docker/build-push-action (bake: depot/bake-action and docker/bake-action), specs/ci-plugins.md §1.2–§1.3.
+docker/build-push-action (bake: depot/bake-action and docker/bake-action), specs/ci-plugins.md §1.2-§1.3.
 
 A composite action does not export its inputs; ``action.yml`` maps each one to ``INPUT_<NAME>`` with
 ``-`` turned into ``_``. The runner's own form (hyphens kept, as JavaScript actions see it) is accepted too.
@@ -99,48 +99,60 @@ class BakeInputs(_Common):
     workdir: str = "."
 
 
-def _common(env: Mapping[str, str]) -> dict[str, object]:
-    s = lambda n: input_value(env, n)  # noqa: E731
-    b = lambda n: parse_bool_input(n, input_value(env, n))  # noqa: E731
-    save_tags = parse_list(s("save-tags")) + parse_list(s("save-tag"))
-    return dict(
-        token=s("token"), project=s("project"), buildkit_host=s("buildkit-host"),
-        build_platform=s("build-platform"), builder=s("builder"), buildx_fallback=b("buildx-fallback"),
-        github_token=s("github-token"), load=b("load"), push=b("push"), pull=b("pull"), no_cache=b("no-cache"),
-        provenance=s("provenance"), sbom=s("sbom"), sbom_dir=s("sbom-dir"), lint=b("lint"),
-        lint_fail_on=s("lint-fail-on"), save=b("save"), save_tags=tuple(save_tags),
-        allow=tuple(parse_list(s("allow"))), call=s("call"),
+class _Reader:
+    """Reads inputs from one environment mapping by name and parse mode."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def s(self, name: str) -> str:
+        return input_value(self.env, name)
+
+    def b(self, name: str) -> bool:
+        return parse_bool_input(name, input_value(self.env, name))
+
+    def csv(self, name: str) -> tuple[str, ...]:
+        return tuple(parse_list(self.s(name)))
+
+    def lines(self, name: str, *, quote: bool = True) -> tuple[str, ...]:
+        return tuple(parse_list(self.s(name), ignore_comma=True, quote=quote))
+
+
+def _common(r: _Reader) -> _Common:
+    return _Common(
+        token=r.s("token"), project=r.s("project"), buildkit_host=r.s("buildkit-host"),
+        build_platform=r.s("build-platform"), builder=r.s("builder"), buildx_fallback=r.b("buildx-fallback"),
+        github_token=r.s("github-token"), load=r.b("load"), push=r.b("push"), pull=r.b("pull"),
+        no_cache=r.b("no-cache"), provenance=r.s("provenance"), sbom=r.s("sbom"), sbom_dir=r.s("sbom-dir"),
+        lint=r.b("lint"), lint_fail_on=r.s("lint-fail-on"), save=r.b("save"),
+        save_tags=r.csv("save-tags") + r.csv("save-tag"), allow=r.csv("allow"), call=r.s("call"),
     )
 
 
 def read_build_push_inputs(env: Mapping[str, str]) -> BuildPushInputs:
     """Read the build-push inputs from ``env`` (``INPUT_*``); raises ``UsageError`` for a bad boolean."""
-    s = lambda n: input_value(env, n)  # noqa: E731
-    csv = lambda n: tuple(parse_list(s(n)))  # noqa: E731
-    lines = lambda n: tuple(parse_list(s(n), ignore_comma=True))  # noqa: E731
+    r = _Reader(env)
     return BuildPushInputs(
-        **_common(env),  # type: ignore[arg-type]
-        context=s("context"), file=s("file"), tags=csv("tags"), target=s("target"),
-        platforms=csv("platforms"), build_args=lines("build-args"), build_contexts=lines("build-contexts"),
-        labels=lines("labels"), annotations=lines("annotations"), attests=lines("attests"),
-        add_hosts=csv("add-hosts"), cache_from=lines("cache-from"), cache_to=lines("cache-to"),
-        cgroup_parent=s("cgroup-parent"), network=s("network"), no_cache_filters=csv("no-cache-filters"),
-        outputs=tuple(parse_list(s("outputs"), ignore_comma=True, quote=False)),
+        **vars(_common(r)),
+        context=r.s("context"), file=r.s("file"), tags=r.csv("tags"), target=r.s("target"),
+        platforms=r.csv("platforms"), build_args=r.lines("build-args"), build_contexts=r.lines("build-contexts"),
+        labels=r.lines("labels"), annotations=r.lines("annotations"), attests=r.lines("attests"),
+        add_hosts=r.csv("add-hosts"), cache_from=r.lines("cache-from"), cache_to=r.lines("cache-to"),
+        cgroup_parent=r.s("cgroup-parent"), network=r.s("network"), no_cache_filters=r.csv("no-cache-filters"),
+        outputs=r.lines("outputs", quote=False),
         secrets=tuple(parse_list(input_value(env, "secrets", trim=False), ignore_comma=True)),
-        secret_envs=csv("secret-envs"), secret_files=lines("secret-files"), shm_size=s("shm-size"),
-        ssh=lines("ssh"), ulimit=lines("ulimit"),
+        secret_envs=r.csv("secret-envs"), secret_files=r.lines("secret-files"), shm_size=r.s("shm-size"),
+        ssh=r.lines("ssh"), ulimit=r.lines("ulimit"),
     )
 
 
 def read_bake_inputs(env: Mapping[str, str]) -> BakeInputs:
     """Read the bake inputs from ``env`` (``INPUT_*``); raises ``UsageError`` for a bad boolean."""
-    s = lambda n: input_value(env, n)  # noqa: E731
+    r = _Reader(env)
     return BakeInputs(
-        **_common(env),  # type: ignore[arg-type]
-        files=tuple(parse_list(s("files"))), targets=tuple(parse_list(s("targets"))),
-        set=tuple(parse_list(s("set"), ignore_comma=True, quote=False)),
-        vars=tuple(parse_list(s("vars"), ignore_comma=True, quote=False)),
-        source=s("source"), workdir=s("workdir") or ".",
+        **vars(_common(r)),
+        files=r.csv("files"), targets=r.csv("targets"), set=r.lines("set", quote=False),
+        vars=r.lines("vars", quote=False), source=r.s("source"), workdir=r.s("workdir") or ".",
     )
 
 

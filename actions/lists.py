@@ -29,8 +29,11 @@ def parse_list(raw: str, *, ignore_comma: bool = False, quote: bool = True) -> l
     """The items of a list input, by the rules above."""
     if raw.strip() == "":
         return []
-    quoting = csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(raw, newline=""), quoting=quoting, doublequote=True, strict=False)
+    text = io.StringIO(raw, newline="")
+    if quote:
+        reader = csv.reader(text, quoting=csv.QUOTE_MINIMAL, doublequote=True, strict=False)
+    else:
+        reader = csv.reader(text, quoting=csv.QUOTE_NONE, strict=False)
     items: list[str] = []
     for record in reader:
         if not record or record == [""]:

@@ -123,6 +123,23 @@ def stop_builder(env: dict[str, str]) -> None:
     subprocess.run([str(REPO / "scripts/builder"), "stop"], env=env, capture_output=True, text=True)
 
 
+def renice(builder_dir: str, niceness: int) -> None:
+    """Raise the priority of this process (children inherit it) and of every thread of the bench's
+    dockerd and containerd, so other work on a shared machine disturbs the figures less."""
+    os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    for pidfile in ("dockerd.pid", "containerd.pid"):
+        try:
+            pid = int((Path(builder_dir) / pidfile).read_text())
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except (OSError, ValueError):
+            continue
+        for tid in tids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, niceness)
+            except OSError:
+                pass
+
+
 def make_big_context(root: Path, files: int = 2000, dirs: int = 20, size: int = 100 << 10) -> None:
     for d in range(dirs):
         (root / f"d{d:02d}").mkdir(parents=True)
@@ -197,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tmpfs", default="4g", help="size of the tmpfs data root")
     p.add_argument("--keep", action="store_true", help="leave the builder environment running")
     p.add_argument("--depot", help="the depot executable to measure (default: next to this python)")
+    p.add_argument("--nice", type=int, default=0, metavar="N",
+                   help="run both tools and the bench daemon at niceness N (e.g. -15; needs root)")
     args = p.parse_args(argv)
     cases = [c for c in args.case.split(",") if c]
     unknown = sorted(set(cases) - set(TARGETS))
@@ -226,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"ours: {depot}\nbuildx: {buildx_bin}\ndaemon: {env['DOCKER_HOST']} (data root on tmpfs "
               f"{args.tmpfs})\nload average before: {os.getloadavg()}", file=sys.stderr)
+        if args.nice:
+            renice(args.builder_dir, args.nice)
         buildx = [buildx_bin, "build"]
         ours = [str(depot), "build"]
         warm = work / "warm"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from depotci.server.store import Store, new_id
 
@@ -62,11 +63,11 @@ class LoginRecord:
     delivered_at: float | None
 
 
-def _detail(row: tuple[object, ...]) -> ProjectDetail:
+def _detail(row: tuple[Any, ...]) -> ProjectDetail:
     pid, org, name, region, created, keep_bytes, keep_days, hardware, org_name = row
     return ProjectDetail(
-        str(pid), str(org), str(name), str(region), float(created), int(keep_bytes), int(keep_days),  # type: ignore[arg-type]
-        int(hardware), str(org_name),  # type: ignore[call-overload]
+        str(pid), str(org), str(name), str(region), float(created), int(keep_bytes), int(keep_days),
+        int(hardware), str(org_name),
     )
 
 

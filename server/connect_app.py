@@ -1,6 +1,8 @@
 """A Connect protocol server as an ASGI app: unary calls in ``application/proto`` and
-``application/json``, client-streaming calls in ``application/connect+proto``/``+json``, Connect error
-bodies and end-of-stream frames. Served by hypercorn over HTTP/1.1 and HTTP/2 (h2c with prior knowledge).
+``application/json``, client- and server-streaming calls in ``application/connect+proto``/``+json``,
+Connect error bodies and end-of-stream frames, plus plain HTTP routes (``http_routes``: path prefix ->
+ASGI-style handler returning the status) for the non-RPC endpoints. Served by hypercorn over HTTP/1.1 and
+HTTP/2 (h2c with prior knowledge).
 
 Access log lines carry method, status and duration, never headers (tokens live in Authorization).
 """
@@ -25,12 +27,13 @@ from depotci.core.api.connect import (
 )
 from google.protobuf import json_format
 
-__all__ = ["CallContext", "ConnectApp", "ConnectError", "Method"]
+__all__ = ["CallContext", "ConnectApp", "ConnectError", "HttpHandler", "Method"]
 
 log = logging.getLogger("depotci.server.access")
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+HttpHandler = Callable[[Scope, Receive, Send], Awaitable[int]]
 
 
 class ConnectError(Exception):
@@ -52,12 +55,14 @@ class CallContext:
 
 @dataclass(frozen=True)
 class Method:
-    """One procedure: ``handler(ctx, request)`` for unary, ``handler(ctx, async iterator)`` for streams."""
+    """One procedure: ``handler(ctx, request)`` for unary, ``handler(ctx, async iterator)`` for client
+    streams; for server streams ``handler(ctx, request)`` returns an async iterator of responses."""
 
     request_type: type[Any]
     response_type: type[Any]
-    handler: Callable[[CallContext, Any], Awaitable[Any]]
+    handler: Callable[[CallContext, Any], Any]
     client_stream: bool = False
+    server_stream: bool = False
 
 
 def _bearer(headers: Mapping[str, str]) -> str:
@@ -69,8 +74,9 @@ def _bearer(headers: Mapping[str, str]) -> str:
 class ConnectApp:
     """Routes ``POST /<package.Service>/<Method>`` to ``methods[path]``."""
 
-    def __init__(self, methods: Mapping[str, Method]) -> None:
+    def __init__(self, methods: Mapping[str, Method], http_routes: Mapping[str, HttpHandler] | None = None) -> None:
         self.methods = dict(methods)
+        self.http_routes = dict(http_routes or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -91,12 +97,20 @@ class ConnectApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         method = self.methods.get(scope["path"])
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if method is None:
+            for prefix, route in self.http_routes.items():
+                if scope["path"] == prefix or (prefix.endswith("/") and scope["path"].startswith(prefix)):
+                    return await route(scope, receive, send)
         if scope["method"] != "POST":
             return await _plain(send, 405, b"method not allowed")
         if method is None:
             err = WireError(Code.UNIMPLEMENTED, f"{scope['path']} is not implemented by this server")
             return await _unary_error(send, err, status=404)
         ctx = CallContext(_bearer(headers), headers.get("user-agent", ""))
+        if method.server_stream:
+            if ctype not in ("application/connect+proto", "application/connect+json"):
+                return await _plain(send, 415, f"unsupported content-type '{ctype}'".encode())
+            return await self._server_stream(method, ctx, ctype.endswith("json"), headers, receive, send)
         if method.client_stream:
             if ctype not in ("application/connect+proto", "application/connect+json"):
                 return await _plain(send, 415, f"unsupported content-type '{ctype}'".encode())
@@ -159,6 +173,44 @@ class ConnectApp:
         ctype = b"application/connect+json" if as_json else b"application/connect+proto"
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", ctype)]})
         await send({"type": "http.response.body", "body": out + encode_envelope(end_stream_body(end), FLAG_END_STREAM)})
+        return 200
+
+
+    async def _server_stream(
+        self, method: Method, ctx: CallContext, as_json: bool, headers: Mapping[str, str], receive: Receive, send: Send
+    ) -> int:
+        import asyncio
+
+        reader = EnvelopeReader(headers.get("connect-content-encoding", ""))
+        frames = [p for f, p in reader.feed(await _read_body(receive)) if not f & FLAG_END_STREAM]
+        ctype = b"application/connect+json" if as_json else b"application/connect+proto"
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", ctype)]})
+        end: WireError | None = None
+
+        async def produce() -> None:
+            nonlocal end
+            try:
+                if len(frames) != 1:
+                    raise ConnectError(Code.INVALID_ARGUMENT, "a server-streaming call takes exactly one request message")
+                async for msg in method.handler(ctx, _decode(method.request_type, frames[0], as_json)):
+                    await send({"type": "http.response.body", "body": encode_envelope(_encode(msg, as_json)), "more_body": True})
+            except ConnectError as exc:
+                end = WireError(exc.code, exc.message)
+            except Exception:
+                logging.getLogger("depotci.server").exception("stream handler failed")
+                end = WireError(Code.INTERNAL, "internal server error")
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        work, gone = asyncio.create_task(produce()), asyncio.create_task(disconnected())
+        done, _ = await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (work, gone):
+            if task not in done:
+                task.cancel()
+        if work in done:
+            await send({"type": "http.response.body", "body": encode_envelope(end_stream_body(end), FLAG_END_STREAM)})
         return 200
 
 

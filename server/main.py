@@ -4,12 +4,15 @@
         --builder amd64=docker://unix:///tmp/depotci-builder/docker.sock[,capacity=N] [--public-url URL]
     depot-server project create NAME --data-dir DIR [--id ID]      prints the project id
     depot-server token create --data-dir DIR [--project ID] [--ttl SECONDS]   prints a new token (once)
+    depot-server trust add|list|remove ...   OIDC trust policies; depot-server login approve ID
+    (see depotci.server.admin_accounts)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -30,7 +33,7 @@ def _store(data_dir: str):  # type: ignore[no-untyped-def]
 
 async def serve(settings: object) -> None:
     """Run the API, the gateway and the health watchdog until SIGTERM/SIGINT."""
-    from depotci.server.auth import Authenticator
+    from depotci.server.accounts import build_accounts
     from depotci.server.build_service import BuildService
     from depotci.server.certs import CA
     from depotci.server.connect_app import ConnectApp
@@ -58,8 +61,9 @@ async def serve(settings: object) -> None:
 
     gateway = Gateway(ca, settings.server_name, [ghost], route)
     bound = await gateway.start(ghost, gport)
-    service = BuildService(settings, store, Authenticator(store), pool, ca, gateway, bound)
-    app = ConnectApp(service.methods())
+    accounts = build_accounts(settings, store)
+    service = BuildService(settings, store, accounts.auth, pool, ca, gateway, bound)
+    app = ConnectApp({**service.methods(), **accounts.methods}, accounts.routes)
     config = Config()
     config.bind = [settings.listen]
     config.accesslog = None
@@ -107,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--builder", action="append", default=[], help="ARCH=ENDPOINT[,capacity=N], repeatable")
     s.add_argument("--health-timeout", type=float, default=30.0, help="cancel builds silent this long (s)")
     s.add_argument("--build-token-ttl", type=float, default=6 * 3600.0, help="lifetime of build tokens (s)")
+    s.add_argument("--oidc-issuer", action="append", default=[], metavar="PROVIDER=URL[,jwks=URL]",
+                   help="trust CI OIDC tokens of this issuer (repeatable; default GitHub, GitLab.com, Buildkite)")
+    s.add_argument("--oidc-audience", default="https://depot.dev", help="the audience OIDC tokens must name")
+    s.add_argument("--oidc-token-ttl", type=float, default=3600.0, help="lifetime of tokens from the OIDC exchange (s)")
     pr = sub.add_parser("project", help="manage projects").add_subparsers(dest="action", required=True)
     pc = pr.add_parser("create", help="create a project and print its id")
     pc.add_argument("name")
@@ -118,20 +126,29 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--project", default="", help="scope the token to one project")
     tc.add_argument("--ttl", type=float, default=0.0, help="expire after this many seconds (default: never)")
     tc.add_argument("--description", default="")
+    from depotci.server.admin_accounts import register
+
+    register(sub)
     return p
 
 
 def run(argv: Sequence[str]) -> int:
+    from depotci.server.oidc import parse_issuer
     from depotci.server.settings import Settings, parse_builder
 
     args = _parser().parse_args(list(argv))
     if args.command == "serve":
         builders = tuple(parse_builder(b, i) for i, b in enumerate(args.builder))
+        for issuer in args.oidc_issuer:
+            parse_issuer(issuer)  # refuse a malformed value before starting
         settings = Settings(
             data_dir=os.path.abspath(args.data_dir), listen=args.listen, gateway_listen=args.gateway_listen,
             public_url=args.public_url, server_name=args.server_name, builders=builders,
             health_timeout=args.health_timeout, build_token_ttl=args.build_token_ttl,
+            oidc_audience=args.oidc_audience, oidc_token_ttl=args.oidc_token_ttl,
         )
+        if args.oidc_issuer:
+            settings = dataclasses.replace(settings, oidc_issuers=tuple(args.oidc_issuer))
         if not builders:
             log.warning("no --builder given: every GetBuildKitConnection will fail")
         asyncio.run(serve(settings))
@@ -139,6 +156,10 @@ def run(argv: Sequence[str]) -> int:
     store = _store(args.data_dir)
     try:
         org = store.ensure_org()
+        if args.command in ("trust", "login"):
+            from depotci.server.admin_accounts import run as run_accounts
+
+            return run_accounts(args, store, org)
         if args.command == "project":
             print(store.create_project(org, args.name, args.id).id)
             return 0

@@ -34,6 +34,16 @@ class Settings:
     build_token_ttl: float = 6 * 3600.0
     client_cert_ttl: float = 6 * 3600.0
     pending_wait_ms: int = 500
+    # accounts: trusted CI OIDC issuers as PROVIDER=ISSUER_URL[,jwks=URL], the audience they must name,
+    # the lifetime of tokens minted by the OIDC exchange and of pending device logins
+    oidc_issuers: tuple[str, ...] = (
+        "github=https://token.actions.githubusercontent.com",
+        "gitlab=https://gitlab.com",
+        "buildkite=https://agent.buildkite.com",
+    )
+    oidc_audience: str = "https://depot.dev"
+    oidc_token_ttl: float = 3600.0
+    login_ttl: float = 600.0
 
     @property
     def base_url(self) -> str:

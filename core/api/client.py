@@ -195,6 +195,37 @@ class ConnectClient:
             raise ApiError(Code.INTERNAL.value, f"{path}: the stream ended without a response message")
         return message
 
+    def server_stream(
+        self, path: str, request: Any, response_type: type[M], *, token: str = "", timeout: float | None = None
+    ) -> Iterator[M]:
+        """A server-streaming call: yields each response message as it arrives; an error at the end of
+        the stream raises ``ApiError``. Closing the generator early closes the stream."""
+        timeout = timeout or self.timeout
+        try:
+            with self._http.stream(
+                "POST", self.base_url + path, content=encode_envelope(request.SerializeToString()),
+                headers=self._headers(token, "application/connect+proto", timeout),
+                timeout=httpx.Timeout(timeout, read=None),
+            ) as resp:
+                if resp.status_code != 200:
+                    err = parse_error_body(resp.status_code, resp.read(), resp.reason_phrase)
+                    raise ApiError(err.code.value, err.message)
+                reader = EnvelopeReader(resp.headers.get("connect-content-encoding", ""))
+                for chunk in resp.iter_bytes():
+                    for flags, payload in reader.feed(chunk):
+                        if flags & FLAG_END_STREAM:
+                            end = parse_end_stream(payload)
+                            if end is not None:
+                                raise ApiError(end.code.value, end.message)
+                            return
+                        message: M = response_type()
+                        message.ParseFromString(payload)  # type: ignore[attr-defined]
+                        yield message
+        except httpx.TimeoutException:
+            raise ApiError(Code.DEADLINE_EXCEEDED.value, f"{path}: no answer within {timeout:.0f}s") from None
+        except httpx.TransportError as exc:
+            raise ApiError(Code.UNAVAILABLE.value, f"cannot reach the Depot API at {self.base_url}: {_reason(exc)}") from None
+
 
 def _reason(exc: httpx.TransportError) -> str:
     text = str(exc) or type(exc).__name__

@@ -1,9 +1,10 @@
 """Which API token a build uses (specs/depot-api.md §4.1), first non-empty wins:
 
 1. ``--token``  2. ``DEPOT_TOKEN``  3. ``DEPOT_API_TOKEN``, else ``api_token`` of the stored login file
-4. ``DEPOT_JIT_TOKEN``, then ``DEPOT_CACHE_TOKEN``
+4. the CI OIDC token sources (``depotci.core.auth.oidc``: GitHub Actions, GitLab, CircleCI, Buildkite)
+5. ``DEPOT_JIT_TOKEN``, then ``DEPOT_CACHE_TOKEN``
 
-CI OIDC sources come later (the accounts issue); the interactive device login is not done here.
+The interactive device login (step 6 on a terminal) is ``depotci.core.commands.login``, not done here.
 """
 
 from __future__ import annotations
@@ -29,11 +30,18 @@ class ResolvedToken:
         return f"ResolvedToken(source={self.source!r})"
 
 
+def _oidc(env: Mapping[str, str]) -> tuple[str, str] | None:
+    from depotci.core.auth.oidc import resolve_oidc
+
+    return resolve_oidc(env)
+
+
 def resolve_token(
     flag: str,
     env: Mapping[str, str],
     *,
     read_file: Callable[[str], dict[str, str]] = read_login_file,
+    oidc: Callable[[Mapping[str, str]], tuple[str, str] | None] = _oidc,
 ) -> ResolvedToken | None:
     """The token by the order above, or None when no source has one."""
     if flag:
@@ -46,6 +54,9 @@ def resolve_token(
     stored = read_file(path).get("api_token", "")
     if stored:
         return ResolvedToken(stored, path)
+    found = oidc(env)
+    if found is not None:
+        return ResolvedToken(*found)
     for var in ("DEPOT_JIT_TOKEN", "DEPOT_CACHE_TOKEN"):
         if env.get(var):
             return ResolvedToken(env[var], var)

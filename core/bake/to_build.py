@@ -53,6 +53,7 @@ _ATTRS = {
 }
 _FLAG = re.compile(r"--[a-z-]+")
 _LOADABLE_SKIP = ("cacheonly",)
+_BUILD_PLATFORMS = ("dynamic", "linux/amd64", "linux/arm64")
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,16 @@ def _outputs(t: ResolvedTarget, cwd: str) -> tuple[ExportSpec, ...]:
     return outputs
 
 
-def _build(t: ResolvedTarget, cwd: str, env: Mapping[str, str], load: bool, host: Platform) -> TargetBuild:
+def _build_platform(flag: str, env: Mapping[str, str]) -> str:
+    value = (flag if flag not in ("", "dynamic") else "") or env.get("DEPOT_BUILD_PLATFORM") or "dynamic"
+    if value not in _BUILD_PLATFORMS:
+        raise UsageError(f"invalid --build-platform value '{value}': expected dynamic, linux/amd64 or linux/arm64")
+    return value
+
+
+def _build(
+    t: ResolvedTarget, cwd: str, env: Mapping[str, str], load: bool, host: Platform, build_platform: str
+) -> TargetBuild:
     context, dockerfile = _context(t, cwd)
     named, linked = _contexts(t, cwd)
     attests = [_typed(a) for a in t.attest]
@@ -189,7 +199,7 @@ def _build(t: ResolvedTarget, cwd: str, env: Mapping[str, str], load: bool, host
         no_default_load=t.linked or _env_flag(env, "BUILDX_NO_DEFAULT_LOAD"),
         no_default_attestations=_env_flag(env, "BUILDX_NO_DEFAULT_ATTESTATIONS"),
         project=t.project_id,
-        build_platform=env.get("DEPOT_BUILD_PLATFORM") or "dynamic",
+        build_platform=_build_platform(build_platform, env),
     )
     return TargetBuild(t.name, opts, t.dockerfile_inline, linked, t.linked)
 
@@ -201,26 +211,37 @@ def target_build(
     env: Mapping[str, str],
     load: bool = False,
     host: Platform | None = None,
+    build_platform: str = "dynamic",
 ) -> TargetBuild:
     """Map one resolved target. ``load`` is ``--load`` (ignored for linked targets and ``cacheonly``
-    outputs); ``host`` is the platform for ``local`` and one-word platforms (default: this machine).
+    outputs); ``host`` is the platform for ``local`` and one-word platforms (default: this machine);
+    ``build_platform`` is ``--build-platform`` (``DEPOT_BUILD_PLATFORM`` when ``dynamic``).
 
     Raises ``UsageError`` naming the target and the bake attribute of a malformed value.
     """
     try:
-        return _build(target, cwd, env, load, host or host_platform())
+        return _build(target, cwd, env, load, host or host_platform(), build_platform)
     except UsageError as exc:
         text = _FLAG.sub(lambda m: _ATTRS.get(m.group(0), m.group(0)), exc.message, count=1)
         raise UsageError(f'target "{target.name}": {text}') from None
 
 
 def plan_builds(
-    plan: BakePlan, *, cwd: str, env: Mapping[str, str], load: bool = False, host: Platform | None = None
+    plan: BakePlan,
+    *,
+    cwd: str,
+    env: Mapping[str, str],
+    load: bool = False,
+    host: Platform | None = None,
+    build_platform: str = "dynamic",
 ) -> dict[str, TargetBuild]:
-    """Every target of ``plan`` mapped (sorted by name); a ``target:`` context naming a target outside the
-    plan is refused."""
+    """Every target of ``plan`` mapped (sorted by name, see ``target_build``); a ``target:`` context naming
+    a target outside the plan is refused."""
     builds = {
-        name: target_build(plan.targets[name], cwd=cwd, env=env, load=load, host=host) for name in sorted(plan.targets)
+        name: target_build(
+            plan.targets[name], cwd=cwd, env=env, load=load, host=host, build_platform=build_platform
+        )
+        for name in sorted(plan.targets)
     }
     for b in builds.values():
         for ctx, dep in b.target_contexts:

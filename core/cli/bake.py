@@ -149,7 +149,7 @@ def _build(ns: argparse.Namespace, plan: Any, files: list[tuple[str, bytes]], en
     cwd = os.getcwd()
     dirs = sorted({os.path.dirname(os.path.abspath(n)) for n, _ in files if n != "-"}) or [cwd]
     refuse_api(vars(ns), env, [t.project_id for t in plan.targets.values()], dirs)
-    builds = plan_builds(plan, cwd=cwd, env=env, load=ns.load)
+    builds = plan_builds(plan, cwd=cwd, env=env, load=ns.load, build_platform=ns.build_platform)
     metadata_file = os.path.abspath(ns.metadata_file) if ns.metadata_file else ""
     run_bake_build(builds, env, progress=ns.progress, metadata_file=metadata_file)
     return 0

@@ -18,7 +18,7 @@ from depotci.core.errors import DepotError
 __all__ = ["main"]
 
 # module names under depotci.core.cli, in help order
-COMMANDS = ("build", "bake")
+COMMANDS = ("build", "bake", "init", "list", "projects", "cache", "login", "logout")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -145,7 +145,12 @@ def run_bake_build(
         for name, failure in sorted(run.failures.items()):
             stderr.write(
                 render_target_failure(
-                    run.printer, name, failure, name if multi else "", error_line=len(run.failures) > 1
+                    run.printer,
+                    name,
+                    failure,
+                    name if multi else "",
+                    error_line=len(run.failures) > 1,
+                    others=[n for n in solves if n != name] if multi else (),
                 )
             )
         stderr.flush()

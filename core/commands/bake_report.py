@@ -4,7 +4,7 @@ v0.13's ``bake --metadata-file`` writes it)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,16 +47,35 @@ def failed_vertex(printer: Printer, info: SolveErrorInfo | None, prefix: str) ->
     return next((v for v in failed if _owned(v.name, prefix)), None)
 
 
+def _shown(name: str, prefix: str, others: Sequence[str]) -> str:
+    """A step shared by several targets carries the prefix of the last one that reported it; show it
+    under ``prefix``."""
+    if not prefix or _owned(name, prefix):
+        return name
+    for other in sorted(others, key=len, reverse=True):
+        for mark in (f"[{other} ", f"[{other}]"):
+            if name.startswith(mark):
+                return f"[{prefix}{mark[len(other) + 1 :]}{name[len(mark) :]}"
+    return name
+
+
 def render_target_failure(
-    printer: Printer, name: str, failure: TargetFailure, prefix: str, *, error_line: bool = False
+    printer: Printer,
+    name: str,
+    failure: TargetFailure,
+    prefix: str,
+    *,
+    error_line: bool = False,
+    others: Sequence[str] = (),
 ) -> str:
     """buildx's error block for one failed target: the failed step with its last log lines, the source
     excerpt, and with ``error_line`` (several targets failed) ``ERROR: target NAME: message``.
-    ``prefix`` is the target's progress prefix (``""`` when names carry none)."""
+    ``prefix`` is the target's progress prefix (``""`` when names carry none), ``others`` the other
+    targets' prefixes."""
     out: list[str] = []
     vertex = failed_vertex(printer, failure.info, prefix)
     if vertex is not None and printer.mode != "quiet":
-        out.append(f"------\n > {vertex.name}:\n")
+        out.append(f"------\n > {_shown(vertex.name, prefix, others)}:\n")
         out += [line + "\n" for line in printer.error_logs(vertex.digest)]
         out.append("------\n")
     if failure.info is not None:

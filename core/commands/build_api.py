@@ -7,6 +7,7 @@ stderr gets ``[depot] build: <url>`` first and ``Build Summary: <url>`` last (bo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform as host
 from collections.abc import Mapping
@@ -127,8 +128,9 @@ def run_build_api(
 
             conn = connect(endpoint, timeout=60.0)
             tee_status(conn, status.add)
+            # --token/--project were consumed by the API; the solve itself plans without them
             result = build_on(
-                conn, opts, env, description=f'building with "depot" instance using depot driver ({arch})',
+                conn, dataclasses.replace(opts, token="", project=""), env, description=f'building with "depot" instance using depot driver ({arch})',
                 stdout=stdout, stderr=stderr, stdin=stdin,
             )
             outcome = {}

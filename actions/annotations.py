@@ -1,0 +1,100 @@
+"""Core results and errors → GitHub annotations (``::error file=…,line=…::``, ``::warning …``).
+
+Paths are made relative to the workspace, which is what GitHub resolves them against; a path outside the
+workspace is left as it is (GitHub then shows the annotation without a file link).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from depotci.core.errors import BuildFailed, DepotError
+
+__all__ = ["Annotation", "error_annotation", "warning_annotations", "workspace_path"]
+
+_LINE_SUFFIX = re.compile(r"\s*\(line (\d+)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotation: ``level`` is error, warning or notice; ``line`` 0 when unknown."""
+
+    level: str
+    message: str
+    file: str = ""
+    line: int = 0
+    title: str = ""
+
+
+def workspace_path(path: str, workspace: str, cwd: str) -> str:
+    """``path`` (absolute, or relative to ``cwd``) relative to ``workspace`` when it lies inside it."""
+    if not path:
+        return ""
+    full = os.path.normpath(os.path.join(cwd, path))
+    for base in dict.fromkeys((workspace, os.path.realpath(workspace)) if workspace else ()):
+        for candidate in dict.fromkeys((full, os.path.realpath(full))):
+            rel = os.path.relpath(candidate, base)
+            if rel != ".." and not rel.startswith("../"):
+                return rel
+    return path
+
+
+def error_annotation(err: DepotError, *, workspace: str, cwd: str, title: str = "") -> Annotation:
+    """The error annotation for ``err``: on the Dockerfile line BuildKit reported when there is one."""
+    loc = err.location
+    message = err.message
+    if isinstance(err, BuildFailed) and err.step:
+        message = f"{message}\nstep: {err.step}"
+        if err.log_tail:
+            message += "\n" + "\n".join(err.log_tail[-10:])
+    if loc is None:
+        return Annotation("error", message, title=title)
+    return Annotation("error", message, workspace_path(loc.file, workspace, cwd), loc.line, title)
+
+
+def _b64(value: Any) -> str:
+    try:
+        return base64.b64decode(str(value)).decode("utf-8", "replace")
+    except ValueError:
+        return str(value)
+
+
+def _from_metadata(warnings: Sequence[Mapping[str, Any]], dockerfile: str) -> list[Annotation]:
+    out: list[Annotation] = []
+    for w in warnings:
+        short = _LINE_SUFFIX.sub("", _b64(w.get("short", "")))
+        detail = " ".join(_b64(d) for d in w.get("detail") or [])
+        url = str(w.get("url") or "")
+        filename = str((w.get("sourceInfo") or {}).get("filename") or "")
+        ranges = w.get("range") or []
+        line = int(((ranges[0] or {}).get("start") or {}).get("line") or 0) if ranges else 0
+        file = dockerfile if filename and dockerfile.endswith(filename) else filename
+        message = short + (f"\nMore info: {url}" if url else "")
+        out.append(Annotation("warning", message, file, line, detail))
+    return out
+
+
+def warning_annotations(
+    metadata: Mapping[str, Any], progress_warnings: Iterable[str], dockerfile: str
+) -> list[Annotation]:
+    """BuildKit warnings as annotations on ``dockerfile`` (workspace-relative).
+
+    Prefers buildx's ``buildx.build.warnings`` metadata (full source info); otherwise the ``WARN:`` lines
+    of the progress, whose text ends with ``(line N)``.
+    """
+    structured = metadata.get("buildx.build.warnings")
+    if isinstance(structured, list) and structured:
+        return _from_metadata(structured, dockerfile)
+    out: list[Annotation] = []
+    for text in progress_warnings:
+        m = _LINE_SUFFIX.search(text)
+        rule, sep, rest = text.partition(": ")
+        title = rule if sep and " " not in rule else ""
+        message = _LINE_SUFFIX.sub("", rest if title else text)
+        out.append(Annotation("warning", message, dockerfile if m else "", int(m.group(1)) if m else 0, title))
+    return out
