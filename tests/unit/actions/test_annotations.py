@@ -4,7 +4,6 @@ import base64
 from pathlib import Path
 
 import pytest
-
 from depotci.actions.annotations import Annotation, error_annotation, warning_annotations, workspace_path
 from depotci.core.errors import BuildFailed, InputError, SourceLocation
 

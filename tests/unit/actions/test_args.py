@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from depotci.actions.args import bake_argv, build_argv, provenance_value, render_context
 from depotci.actions.env import GitHubEnv
 from depotci.actions.inputs import BakeInputs, BuildPushInputs

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 
 import httpx
 import pytest
-
 from depotci.actions.auth import Auth, resolve_auth
 from depotci.actions.env import GitHubEnv
 from depotci.actions.oidc import exchange_token, exchange_url, fetch_id_token

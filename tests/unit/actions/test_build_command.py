@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
-
 from depotci.actions.auth import Auth
 from depotci.actions.build_command import build_options, run_build_push
 from depotci.actions.main import run

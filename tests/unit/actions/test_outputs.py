@@ -4,7 +4,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from depotci.actions.outputs import Workflow, escape_data, escape_property
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from depotci.actions.summary import TargetResult, render_summary
 
 HEADER = "| Target | Status | Duration | Cached | Digest | Tags | Build |"
