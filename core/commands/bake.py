@@ -17,12 +17,7 @@ from typing import TextIO
 from depotci.core.bake.to_build import TargetBuild
 from depotci.core.buildopts.plan import plan_solve
 from depotci.core.buildopts.plan_model import BuilderInfo
-from depotci.core.commands.bake_report import (
-    TargetFailure,
-    bake_error,
-    render_target_failure,
-    target_metadata,
-)
+from depotci.core.commands.bake_report import TargetFailure, bake_error, render_target_failure
 from depotci.core.commands.bake_targets import SessionNeeds, TargetSolve, pack_sessions, session_names
 from depotci.core.commands.build import BuildResult, check_inputs, describe_endpoint, is_socket, shared_key
 from depotci.core.commands.build_inputs import LocalInputs, read_secret_values
@@ -162,16 +157,4 @@ def run_bake_build(
     finally:
         inputs.close()
         conn.close()
-
-
-def target_result(ts: TargetSolve, response: Mapping[str, str], ref: str, sent: Mapping[str, int]) -> BuildResult:
-    """A finished target's ``BuildResult`` (``sent``: bytes the daemon pulled per session dir)."""
-    dirs = {name: sent[name] for name in ts.needs.dirs if name in sent}
-    return BuildResult(
-        metadata=target_metadata(ts.plan, response, ref),
-        exporter_response=dict(response),
-        ref=ref,
-        bytes_sent=sum(dirs.values()),
-        dirs_sent=dirs,
-    )
 

@@ -25,7 +25,7 @@ from depotci.core.buildkit.session.ssh import SSHService
 from depotci.core.buildkit.solve import SolveFailed, new_ref, run_solve
 from depotci.core.buildkit.solve_errors import SolveErrorInfo, is_builder_gone, parse_solve_error
 from depotci.core.commands.bake_gateway import GatewayResult, bridge_return, bridge_solve
-from depotci.core.commands.bake_report import TargetFailure, failed_vertex
+from depotci.core.commands.bake_report import TargetFailure, failed_vertex, target_metadata
 from depotci.core.commands.bake_targets import (
     SessionNeeds,
     TargetSolve,
@@ -37,7 +37,7 @@ from depotci.core.commands.build import BuildResult
 from depotci.core.commands.build_solve import build_failure, build_request
 from depotci.core.errors import BuildFailed, DepotError
 
-__all__ = ["BakeRun"]
+__all__ = ["BakeRun", "target_result"]
 
 _JOIN_STEP = 0.2
 
@@ -131,8 +131,6 @@ class BakeRun:
     def _run(self, name: str) -> None:
         try:
             ref, response = self._build(self.solves[name])
-            from depotci.core.commands.bake import target_result
-
             with self._lock:
                 self.results[name] = target_result(self.solves[name], response, ref, self.stats[name].dirs)
         except _Failed as exc:
@@ -229,3 +227,16 @@ class BakeRun:
             raise error
         response: dict[str, str] = box["response"]
         return response
+
+
+def target_result(ts: TargetSolve, response: Mapping[str, str], ref: str, sent: Mapping[str, int]) -> BuildResult:
+    """A finished target's ``BuildResult`` (``sent``: bytes the daemon pulled per session dir)."""
+    dirs = {name: sent[name] for name in ts.needs.dirs if name in sent}
+    return BuildResult(
+        metadata=target_metadata(ts.plan, response, ref),
+        exporter_response=dict(response),
+        ref=ref,
+        bytes_sent=sum(dirs.values()),
+        dirs_sent=dirs,
+    )
+

@@ -242,3 +242,12 @@ def test_prepare_target_errors_name_the_target(
     with pytest.raises(error) as exc:
         prepare_target(target_build(target, cwd=str(tmp_path), env={}), BUILDER, {}, inputs)
     assert str(exc.value).startswith(message)
+
+
+def test_target_result_counts_the_targets_dirs() -> None:
+    from depotci.core.commands.bake_exec import target_result
+
+    ts = _solve("web", dirs={"context": "/c", "dockerfile:web": "/c"})
+    r = target_result(ts, {"containerimage.digest": "sha256:1"}, "REF", {"context": 10, "dockerfile:web": 2, "dockerfile:api": 5})
+    assert (r.bytes_sent, r.dirs_sent, r.ref, r.digest) == (12, {"context": 10, "dockerfile:web": 2}, "REF", "sha256:1")
+    assert r.metadata == {"buildx.build.ref": "default/default/REF", "containerimage.digest": "sha256:1"}
