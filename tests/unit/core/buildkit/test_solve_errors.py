@@ -15,7 +15,6 @@ from depotci.core._gen.stack import stack_pb2
 from depotci.core.buildkit.solve_errors import SolveErrorInfo, is_builder_gone, parse_solve_error
 from depotci.core.errors import BuilderError, SourceLocation
 from google.protobuf import any_pb2
-from google.protobuf.message import DecodeError
 
 DOCKERFILE = b"FROM busybox\nRUN false\n"
 
