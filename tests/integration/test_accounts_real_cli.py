@@ -27,26 +27,7 @@ class AccountsServer(ServerProc):
 
     def __init__(self, data_dir: Path, builders: list[str], issuer: OIDCIssuer) -> None:
         self.issuer = issuer
-        super().__init__(data_dir, builders)
-
-    def start(self) -> None:
-        import socket
-
-        cmd = [SERVER, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}",
-               "--gateway-listen", f"127.0.0.1:{self.gateway_port}", "--oidc-issuer", f"github={self.issuer.url}"]
-        for b in self.builders:
-            cmd += ["--builder", b]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log()[-2000:]
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("depot-server did not listen within 20 s")
+        super().__init__(data_dir, builders, extra_args=("--oidc-issuer", f"github={issuer.url}"))
 
 
 @pytest.fixture(scope="module")

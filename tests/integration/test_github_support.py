@@ -86,28 +86,6 @@ def run_act(repo: Path, workflow: str, tools: Path, *, env: dict[str, str], vari
 
 def oidc_server(data_dir: Path, builders: list[str], issuer_url: str) -> Any:
     """A ``ServerProc`` that also trusts GitHub-shaped OIDC tokens of ``issuer_url`` (``--oidc-issuer``)."""
-    import socket
-    import time
+    from integration.test_server_support import ServerProc
 
-    from integration.test_server_support import SERVER, ServerProc
-
-    class OIDCServerProc(ServerProc):
-        def start(self) -> None:
-            cmd = [SERVER, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}",
-                   "--gateway-listen", f"127.0.0.1:{self.gateway_port}", "--oidc-issuer", f"github={issuer_url}"]
-            for b in self.builders:
-                cmd += ["--builder", b]
-            with open(self.log_path, "ab") as log:
-                self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"depot-server exited: {self.log()[-2000:]}")
-                try:
-                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                        return
-                except OSError:
-                    time.sleep(0.05)
-            raise RuntimeError("depot-server did not listen within 20 s")
-
-    return OIDCServerProc(data_dir, builders)
+    return ServerProc(data_dir, builders, extra_args=("--oidc-issuer", f"github={issuer_url}"))

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,29 +93,9 @@ class OIDCServer(ServerProc):
     """``depot-server serve`` that also trusts ``issuer_url`` as a GitLab OIDC issuer."""
 
     def __init__(self, data_dir: Path, builders: list[str], issuer_url: str) -> None:
-        super().__init__(data_dir, builders)
+        super().__init__(data_dir, builders, extra_args=("--oidc-issuer", f"gitlab={issuer_url}"))
         self.issuer_url = issuer_url
 
     def trust_gitlab(self, project_path: str) -> None:
         subprocess.run([SERVER, "trust", "add", "--project", self.project, "--gitlab", project_path,
                         "--data-dir", str(self.data_dir)], check=True, capture_output=True, timeout=60)
-
-    def start(self) -> None:
-        import socket
-
-        cmd = [SERVER, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}",
-               "--gateway-listen", f"127.0.0.1:{self.gateway_port}", "--oidc-issuer", f"gitlab={self.issuer_url}"]
-        for b in self.builders:
-            cmd += ["--builder", b]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"depot-server exited: {self.log()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("depot-server did not listen within 20 s")

@@ -34,10 +34,13 @@ def real_depot_cli() -> str:
 class ServerProc:
     """``depot-server serve`` with a fresh data dir, a project and an org token."""
 
-    def __init__(self, data_dir: Path, builders: list[str], health_timeout: float = 30.0) -> None:
+    def __init__(
+        self, data_dir: Path, builders: list[str], health_timeout: float = 30.0, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.builders = builders
         self.health_timeout = health_timeout
+        self.extra_args = extra_args  # more `serve` flags, e.g. ("--oidc-issuer", "github=URL")
         self.port = free_port()
         self.gateway_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -53,7 +56,7 @@ class ServerProc:
 
     def start(self) -> None:
         cmd = [SERVER, "serve", "--data-dir", str(self.data_dir), "--listen", f"127.0.0.1:{self.port}",
-               "--gateway-listen", f"127.0.0.1:{self.gateway_port}", "--health-timeout", str(self.health_timeout)]
+               "--gateway-listen", f"127.0.0.1:{self.gateway_port}", "--health-timeout", str(self.health_timeout), *self.extra_args]
         for b in self.builders:
             cmd += ["--builder", b]
         with open(self.log_path, "ab") as log:
