@@ -151,6 +151,20 @@ class Parser(TemplateParser):
         self.nl = saved
         return Attr(name, expr, self.src, start, expr.end)
 
+    def enclosed(self, close: str, summary: str, detail: str) -> Node:
+        """An expression between the opening character at ``self.p`` and ``close``; newlines allowed."""
+        saved = self.nl
+        self.nl = True
+        self.p += 1
+        self.ws()
+        e = self.expr()
+        self.ws()
+        if self.s[self.p : self.p + 1] != close:
+            raise self.err(summary, detail, self.p, self.p + 1)
+        self.p += 1
+        self.nl = saved
+        return e
+
     def end_of_line(self, summary: str, detail: str) -> None:
         s = self.s
         self.p = _WS.match(s, self.p).end()
@@ -343,22 +357,9 @@ class Parser(TemplateParser):
         if c == "{":
             return self.object_or_for()
         if c == "(":
-            saved = self.nl
-            self.nl = True
-            self.p += 1
-            self.ws()
-            e = self.expr()
-            self.ws()
-            if s[self.p : self.p + 1] != ")":
-                raise self.err(
-                    "Unbalanced parentheses",
-                    "Expected a closing parenthesis to terminate the expression.",
-                    self.p,
-                    self.p + 1,
-                )
-            self.p += 1
-            self.nl = saved
-            return e
+            return self.enclosed(
+                ")", "Unbalanced parentheses", "Expected a closing parenthesis to terminate the expression."
+            )
         if c == "<" and s[p : p + 2] == "<<":
             return self.heredoc()
         m = _NUM.match(s, p)
@@ -423,21 +424,9 @@ class Parser(TemplateParser):
                 if s[p : p + 3] == "[*]":
                     self.p = p + 3
                     return Splat(node, self.splat_chain(SplatItem(p, p + 3), attrs_only=False), self.p)
-                saved = self.nl
-                self.nl = True
-                self.p += 1
-                self.ws()
-                key = self.expr()
-                self.ws()
-                if s[self.p : self.p + 1] != "]":
-                    raise self.err(
-                        "Missing close bracket on index",
-                        'The index operator must end with a closing bracket ("]").',
-                        self.p,
-                        self.p + 1,
-                    )
-                self.p += 1
-                self.nl = saved
+                key = self.enclosed(
+                    "]", "Missing close bracket on index", 'The index operator must end with a closing bracket ("]").'
+                )
                 node = Index(node, key, self.p)
                 continue
             return node
