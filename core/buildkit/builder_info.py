@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
 from depotci.core.errors import BuilderError
 
@@ -24,15 +23,18 @@ def worker_platforms(resp: Any) -> tuple[str, ...]:
 
 def probe_builder(conn: Connection) -> dict[str, Any]:
     """Facts for planning: ``kind``, ``containerd_store``, ``platforms``, ``host_gateway_ip``."""
-    import grpc
+    workers = conn.workers  # the readiness probe's answer
+    if workers is None:
+        import grpc
+        from depotci.core._gen.moby.buildkit.v1 import control_pb2
 
-    try:
-        workers = conn.control.ListWorkers(control_pb2.ListWorkersRequest(), timeout=30)
-    except grpc.RpcError as exc:
-        raise BuilderError(f"{conn.endpoint.describe()}: ListWorkers failed: {exc.details()}") from None
+        try:
+            workers = conn.control.ListWorkers(control_pb2.ListWorkersRequest(), timeout=30)
+        except grpc.RpcError as exc:
+            raise BuilderError(f"{conn.endpoint.describe()}: ListWorkers failed: {exc.details()}") from None
     containerd_store = True
     if conn.engine is not None:
-        info = conn.engine.json("GET", "/info") or {}
+        info = conn.engine_info() or {}
         status = info.get("DriverStatus") or []
         containerd_store = any(
             isinstance(kv, list) and len(kv) == 2 and kv[0] == "driver-type" and "snapshotter" in kv[1]

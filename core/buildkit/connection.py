@@ -12,27 +12,26 @@ from __future__ import annotations
 
 import os
 import socket
-import ssl
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # grpc's C core logs transport errors (TLS alerts, "Corruption detected", ...) straight to stderr; it reads
 # this once, when grpc is first imported, so it must come before that import. We report such failures as
 # one line instead; GRPC_VERBOSITY=debug still turns the logs on.
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
-import grpc
-from depotci.core._gen.moby.buildkit.v1 import control_pb2, control_pb2_grpc
-from depotci.core.buildkit.bridge import UnixRelay, splice
+from depotci.core.buildkit.bridge import UnixRelay
 from depotci.core.buildkit.dockerapi import DockerEngine, dial
 from depotci.core.buildkit.endpoint import Endpoint
-from depotci.core.buildkit.session.server import SessionServer
 from depotci.core.errors import BuilderError
 
-__all__ = ["Connection", "connect"]
+if TYPE_CHECKING:
+    import grpc
+    from depotci.core.buildkit.session.server import SessionServer
+
+__all__ = ["Connection", "Prefetch", "connect"]
 
 CONNECT_TIMEOUT = 10.0
 _OPTIONS: list[tuple[str, Any]] = [
@@ -47,27 +46,76 @@ _OPTIONS: list[tuple[str, Any]] = [
 ]
 
 
-class Connection:
-    """Control stub plus the means to attach a session; close() releases everything."""
+class Prefetch:
+    """Run ``fn`` on a daemon thread now; ``result()`` waits for its value or re-raises its error."""
 
-    def __init__(self, endpoint: Endpoint, channel: grpc.Channel, relay: UnixRelay | None) -> None:
+    def __init__(self, fn: Callable[[], Any], name: str = "prefetch") -> None:
+        self._fn = fn
+        self._done = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self._done.wait(timeout):
+            raise TimeoutError("prefetch did not finish in time")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class Connection:
+    """Control stub plus the means to attach a session; close() releases everything.
+
+    ``workers`` is the ListWorkersResponse that answered the readiness probe (None if the probe got
+    another answer); ``engine_info`` the Engine's ``GET /info``, fetched while connecting (docker only).
+    """
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        channel: grpc.Channel,
+        relay: UnixRelay | None,
+        *,
+        workers: Any = None,
+        info: Prefetch | None = None,
+    ) -> None:
+        from depotci.core._gen.moby.buildkit.v1 import control_pb2_grpc
+
         self.endpoint = endpoint
         self.channel = channel
         self.control: Any = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
         self._relay = relay
         self._closers: list[Callable[[], None]] = []
         self.engine = DockerEngine(endpoint) if endpoint.kind == "docker" else None
+        self.workers = workers
+        self._info = info
+
+    def engine_info(self) -> Any:
+        """The Engine's ``GET /info`` (docker endpoints; BuilderError when it fails)."""
+        if self.engine is None:
+            raise BuilderError(f"{self.endpoint.describe()} is not a Docker Engine")
+        if self._info is None:
+            self._info = Prefetch(lambda: self.engine.json("GET", "/info") if self.engine else None)
+        return self._info.result()
 
     def attach_session(self, server: SessionServer) -> None:
-        """Make ``server`` reachable by the daemon; it stays attached until close()."""
+        """Make ``server`` reachable by the daemon; it stays attached until the server closes."""
         if self.engine is not None:
             upstream, pending = self.engine.upgrade("/session", server.headers())
-            local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            local.connect(server.path)
-            splice(local, upstream, "session", b_pending=pending)
-            self._closers.append(upstream.close)
+            server.serve(upstream, pending)
             return
-        self._closers.append(_tunnel_session(self.control, server))
+        ours, theirs = socket.socketpair()
+        server.serve(ours)
+        self._closers.append(_tunnel_session(self.control, server, theirs))
 
     def close(self) -> None:
         for close in reversed(self._closers):
@@ -80,10 +128,12 @@ class Connection:
             self._relay.close()
 
 
-def _tunnel_session(control: Any, server: SessionServer) -> Callable[[], None]:
-    """Carry the session's HTTP/2 bytes inside Control.Session (buildkitd transports)."""
-    local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    local.connect(server.path)
+def _tunnel_session(control: Any, server: SessionServer, local: socket.socket) -> Callable[[], None]:
+    """Carry the session's HTTP/2 bytes, read from and written to ``local``, inside Control.Session
+    (buildkitd transports)."""
+    import grpc
+    from depotci.core._gen.moby.buildkit.v1 import control_pb2
+
     stop = threading.Event()
 
     def outgoing() -> Iterator[Any]:
@@ -116,17 +166,30 @@ def _tunnel_session(control: Any, server: SessionServer) -> Callable[[], None]:
     def close() -> None:
         stop.set()
         call.cancel()
+        try:
+            local.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         local.close()
 
     return close
 
 
 def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
-    """Connect to ``endpoint`` and wait until its Control service answers (at most ``timeout`` s)."""
+    """Connect to ``endpoint`` and wait until its Control service answers (at most ``timeout`` s).
+
+    For a Docker Engine, ``GET /info`` (slow: about 10 ms) starts first on a thread of its own and runs
+    while grpc is imported and the channel connects; ``Connection.engine_info()`` returns it.
+    """
     relay: UnixRelay | None = None
+    info: Prefetch | None = None
     if endpoint.kind == "docker":
         engine = DockerEngine(endpoint)
         engine.ping()
+        info = Prefetch(lambda: engine.json("GET", "/info"), name="engine-info")
+    import grpc
+
+    if endpoint.kind == "docker":
         relay = UnixRelay(lambda: engine.upgrade("/grpc"), name="grpc")
         channel = grpc.insecure_channel(relay.address, options=_OPTIONS)
     elif endpoint.unix_path is not None:
@@ -150,7 +213,7 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
                 options.append(("grpc.ssl_target_name_override", tls.server_name))
             channel = grpc.secure_channel(target, creds, options=options)
     try:
-        ready = _probe_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left))
+        ready, workers = _probe_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left))
     except BaseException:
         channel.close()
         if relay is not None:
@@ -164,34 +227,37 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
         raise BuilderError(
             f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}) within {timeout:.0f}s{detail}"
         ) from None
-    return Connection(endpoint, channel, relay)
+    return Connection(endpoint, channel, relay, workers=workers, info=info)
 
 
-def _probe_ready(channel: grpc.Channel, timeout: float, diagnose: Callable[[float], None]) -> bool:
+def _probe_ready(channel: grpc.Channel, timeout: float, diagnose: Callable[[float], None]) -> tuple[bool, Any]:
     """Wait until the Control service answers; after each failed connection attempt call ``diagnose``
     (which raises a BuilderError with the reason when it finds one), so a refused or rejected
-    connection fails at once instead of after ``timeout``. False on timeout.
+    connection fails at once instead of after ``timeout``. Returns (False, None) on timeout, else
+    (True, the ListWorkersResponse or None when the service answered with an error).
 
     Probes with fail-fast ListWorkers calls rather than ``channel.subscribe``/``channel_ready_future``:
     those start grpcio's connectivity poller, and ``channel.close()`` waits for its pending 0.2 s watch,
     i.e. up to 0.2 s at the end of every build. A fail-fast call waits while the channel connects and
     fails with UNAVAILABLE at once when it cannot.
     """
+    import grpc
+    from depotci.core._gen.moby.buildkit.v1 import control_pb2, control_pb2_grpc
+
     stub: Any = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return False
+            return False, None
         try:
-            stub.ListWorkers(control_pb2.ListWorkersRequest(), timeout=left)
-            return True
+            return True, stub.ListWorkers(control_pb2.ListWorkersRequest(), timeout=left)
         except grpc.RpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                return False
+                return False, None
             if code != grpc.StatusCode.UNAVAILABLE:
-                return True  # the service answered; the calls that follow report what is wrong
+                return True, None  # the service answered; the calls that follow report what is wrong
         diagnose(max(0.5, deadline - time.monotonic()))
         time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
@@ -216,6 +282,9 @@ def _diagnose(endpoint: Endpoint, relay: UnixRelay | None, timeout: float) -> No
 def _tls_problem(sock: socket.socket, endpoint: Endpoint, timeout: float) -> str:
     """Handshake like grpcio would (same CA, client certificate, server name, ALPN h2) and read the
     server's first bytes, where TLS 1.3 servers report a rejected client certificate; "" when fine."""
+    import ssl
+    import tempfile
+
     tls = endpoint.tls
     assert tls is not None
     with tempfile.TemporaryDirectory(prefix="depotci-tls-") as tmp:

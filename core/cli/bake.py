@@ -1,4 +1,4 @@
-"""``depot bake``: read bake files, plan, and (for now) print the plan.
+"""``depot bake``: read bake files, plan, and print the plan (``--print``) or build it.
 
 Only this module touches the disk, stdin and the process environment; planning is
 ``depotci.core.bake.plan_bake``. Errors are printed the way the real CLI prints them (the bare message, no
@@ -142,14 +142,22 @@ def run_bake(ns: argparse.Namespace) -> int:
 
 
 def _build(ns: argparse.Namespace, plan: Any, files: list[tuple[str, bytes]], env: dict[str, str]) -> int:
-    """Build the plan on the BuildKit endpoint (errors go to the CLI runner: ``error: ...``, exit 1)."""
+    """Build the plan through the Depot API when a token and a project resolve, else on the BuildKit
+    endpoint (errors go to the CLI runner: ``error: ...``, exit 1)."""
     from depotci.core.bake.to_build import plan_builds
     from depotci.core.commands.bake import refuse_api, run_bake_build
+    from depotci.core.commands.bake_api import bake_api_target, run_bake_api
 
     cwd = os.getcwd()
     dirs = sorted({os.path.dirname(os.path.abspath(n)) for n, _ in files if n != "-"}) or [cwd]
-    refuse_api(vars(ns), env, [t.project_id for t in plan.targets.values()], dirs)
+    project_ids = [t.project_id for t in plan.targets.values()]
+    target = bake_api_target(vars(ns), env, project_ids, dirs)
+    if target is None:
+        refuse_api(vars(ns), env, project_ids, dirs)
     builds = plan_builds(plan, cwd=cwd, env=env, load=ns.load, build_platform=ns.build_platform)
     metadata_file = os.path.abspath(ns.metadata_file) if ns.metadata_file else ""
-    run_bake_build(builds, env, progress=ns.progress, metadata_file=metadata_file)
+    if target is not None:
+        run_bake_api(builds, env, target, progress=ns.progress, metadata_file=metadata_file, push=ns.push, load=ns.load)
+    else:
+        run_bake_build(builds, env, progress=ns.progress, metadata_file=metadata_file)
     return 0

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from depotci.core.bake.to_build import TargetBuild
 from depotci.core.buildopts.plan import plan_solve
@@ -24,7 +24,20 @@ from depotci.core.commands.build_inputs import LocalInputs, read_secret_values
 from depotci.core.commands.build_solve import output_targets, refuse_local_caches, ssh_agents
 from depotci.core.errors import AuthError, DepotError, UnsupportedError
 
-__all__ = ["API_FLAGS", "BakeResult", "prepare_target", "refuse_api", "run_bake_build"]
+if TYPE_CHECKING:
+    from depotci.core.buildkit.connection import Connection
+    from depotci.core.buildkit.progress import Printer
+    from depotci.core.commands.bake_exec import BakeRun
+
+__all__ = [
+    "API_FLAGS",
+    "BakeResult",
+    "prepare_target",
+    "refuse_api",
+    "render_failures",
+    "run_bake_build",
+    "start_run",
+]
 
 # flags that only mean something to the Depot API, as (flag, argparse dest)
 API_FLAGS = (
@@ -46,12 +59,13 @@ class BakeResult:
 
 
 def refuse_api(flags: Mapping[str, object], env: Mapping[str, str], project_ids: Sequence[str], dirs: Sequence[str]) -> None:
-    """Bake runs on a BuildKit only for now: refuse a Depot-API-only flag (``flags``: argparse dest →
-    value), and a token in the environment together with a project (from the environment, ``depot.json``
-    or a target's ``project_id``), which ``depot build`` would send to the Depot API."""
+    """For callers that bake on a BuildKit only (``depot bake`` itself takes the Depot API path first,
+    ``bake_api.bake_api_target``): refuse a Depot-API-only flag (``flags``: argparse dest → value), and a
+    token in the environment together with a project (from the environment, ``depot.json`` or a target's
+    ``project_id``), which ``depot build`` would send to the Depot API."""
     for flag, dest in API_FLAGS:
         if flags.get(dest):
-            raise UnsupportedError(f"{flag} needs the Depot API, which depot bake does not use yet")
+            raise UnsupportedError(f"{flag} needs the Depot API (not yet supported)")
     from depotci.core.auth.project import resolve_project
     from depotci.core.auth.token import resolve_token
 
@@ -98,6 +112,57 @@ def prepare_target(build: TargetBuild, builder: BuilderInfo, env: Mapping[str, s
     return TargetSolve(build, plan, attrs, needs)
 
 
+def start_run(
+    conn: Connection,
+    builds: Mapping[str, TargetBuild],
+    env: Mapping[str, str],
+    inputs: LocalInputs,
+    *,
+    stderr: TextIO,
+    progress: str,
+    description: str,
+    warn: Callable[[str], object],
+    printer: Printer | None = None,
+    multi: bool | None = None,
+) -> BakeRun:
+    """Plan ``builds`` on the connected builder (``prepare_target``), hand each plan warning to ``warn``,
+    and return the BakeRun with its sessions attached (``printer``/``multi`` as in ``BakeRun``)."""
+    from depotci.core.commands.bake_exec import BakeRun
+    from depotci.core.commands.build import builder_info
+
+    builder = builder_info(conn)
+    solves = {name: prepare_target(b, builder, env, inputs) for name, b in builds.items()}
+    for ts in solves.values():
+        ts.gateway = any(ts.name in other.build.dependencies for other in solves.values())
+    multi = len(solves) > 1 if multi is None else multi
+    for ts in solves.values():
+        for line in ts.plan.warnings:
+            warn(f"WARNING: {f'[{ts.name}] ' if multi else ''}{line}\n")
+    run = BakeRun(
+        conn, solves, env, stderr=stderr, progress=progress, description=description, printer=printer, multi=multi
+    )
+    for needs, names in pack_sessions(list(solves.values())):
+        run.add_session(needs, names, shared_key({"context": needs.dirs.get("context", "")}))
+    return run
+
+
+def render_failures(printer: Printer, failures: Mapping[str, TargetFailure], names: Sequence[str], stderr: TextIO) -> None:
+    """Write every failed target's error block (``names``: every target of the bake)."""
+    multi = len(names) > 1
+    for name, failure in sorted(failures.items()):
+        stderr.write(
+            render_target_failure(
+                printer,
+                name,
+                failure,
+                name if multi else "",
+                error_line=len(failures) > 1,
+                others=[n for n in names if n != name] if multi else (),
+            )
+        )
+    stderr.flush()
+
+
 def run_bake_build(
     builds: Mapping[str, TargetBuild],
     env: Mapping[str, str],
@@ -113,48 +178,26 @@ def run_bake_build(
     from depotci.core.buildkit.connection import connect
     from depotci.core.buildkit.endpoint import resolve_endpoint
     from depotci.core.buildkit.metadata import write_metadata_file
-    from depotci.core.commands.bake_exec import BakeRun
-    from depotci.core.commands.build import builder_info
 
-    stderr = stderr or sys.stderr
+    err = stderr or sys.stderr
     endpoint = resolve_endpoint(buildkit_host or None, env, is_socket=is_socket)
     conn = connect(endpoint)
     inputs = LocalInputs()
     try:
-        builder = builder_info(conn)
-        solves = {name: prepare_target(b, builder, env, inputs) for name, b in builds.items()}
-        for ts in solves.values():
-            ts.gateway = any(ts.name in other.build.dependencies for other in solves.values())
-        multi = len(solves) > 1
-        for ts in solves.values():
-            for line in ts.plan.warnings:
-                stderr.write(f"WARNING: {f'[{ts.name}] ' if multi else ''}{line}\n")
-        run = BakeRun(conn, solves, env, stderr=stderr, progress=progress, description=describe_endpoint(endpoint))
+        run = start_run(
+            conn, builds, env, inputs, stderr=err, progress=progress, description=describe_endpoint(endpoint), warn=err.write
+        )
         try:
-            for needs, names in pack_sessions(list(solves.values())):
-                run.add_session(needs, names, shared_key({"context": needs.dirs.get("context", "")}))
             run.run()
         finally:
             run.close()
         result = BakeResult(run.results, run.failures)
-        for name, failure in sorted(run.failures.items()):
-            stderr.write(
-                render_target_failure(
-                    run.printer,
-                    name,
-                    failure,
-                    name if multi else "",
-                    error_line=len(run.failures) > 1,
-                    others=[n for n in solves if n != name] if multi else (),
-                )
-            )
-        stderr.flush()
+        render_failures(run.printer, run.failures, list(run.solves), err)
         if metadata_file and result.results:
             write_metadata_file(metadata_file, {name: r.metadata for name, r in result.results.items()})
         if result.failures:
-            raise bake_error(result.failures, len(solves))
+            raise bake_error(result.failures, len(run.solves))
         return result
     finally:
         inputs.close()
         conn.close()
-

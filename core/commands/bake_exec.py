@@ -10,12 +10,19 @@ Every other target is one plain ``Control.Solve``, as in ``depot build``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 import grpc
 from depotci.core.buildkit.connection import Connection
-from depotci.core.buildkit.progress import make_printer, render_warnings, solve_status_from_proto, with_prefix
+from depotci.core.buildkit.progress import (
+    Printer,
+    make_printer,
+    render_warnings,
+    solve_status_from_proto,
+    with_prefix,
+)
 from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
 from depotci.core.buildkit.session.filesend import FileSendService
 from depotci.core.buildkit.session.filesync import FileSyncService, TransferStats
@@ -37,7 +44,7 @@ from depotci.core.commands.build import BuildResult
 from depotci.core.commands.build_solve import build_failure, build_request
 from depotci.core.errors import BuildFailed, DepotError
 
-__all__ = ["BakeRun", "target_result"]
+__all__ = ["BakeRun", "bake_printer", "target_result", "ticking"]
 
 _JOIN_STEP = 0.2
 
@@ -48,8 +55,38 @@ class _Failed(Exception):
         self.failure = failure
 
 
+def bake_printer(progress: str, stderr: TextIO, env: Mapping[str, str], description: str) -> Printer:
+    """The one progress printer of a bake (bake never turns ``auto`` into ``plain`` in CI)."""
+    return make_printer(
+        progress, stderr, env=env, description=description, console_description="docker:default", ci_plain=False
+    )
+
+
+@contextmanager
+def ticking(printer: Printer) -> Iterator[Printer]:
+    """Redraw ``printer`` every 50 ms meanwhile; close it on exit."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.05):
+            printer.refresh()
+
+    ticker = threading.Thread(target=tick, name="progress", daemon=True)
+    ticker.start()
+    try:
+        yield printer
+    finally:
+        stop.set()
+        printer.close()
+
+
 class BakeRun:
-    """Sessions, the shared printer, and the per-target threads of one bake."""
+    """Sessions, the printer, and the per-target threads of one bake on one connection.
+
+    ``printer`` shares a printer with other runs (a bake through the Depot API runs one BakeRun per
+    project build); it is then the caller's to tick and close. ``multi`` (default: more than one target
+    here) marks progress lines with the target name.
+    """
 
     def __init__(
         self,
@@ -60,15 +97,15 @@ class BakeRun:
         stderr: TextIO,
         progress: str,
         description: str,
+        printer: Printer | None = None,
+        multi: bool | None = None,
     ) -> None:
         self.conn = conn
         self.solves = dict(solves)
         self.env = env
         self.stderr = stderr
-        self.multi = len(self.solves) > 1
-        self.printer = make_printer(
-            progress, stderr, env=env, description=description, console_description="docker:default", ci_plain=False
-        )
+        self.multi = len(self.solves) > 1 if multi is None else multi
+        self.printer = printer or bake_printer(progress, stderr, env, description)
         self.sessions: dict[str, SessionServer] = {}
         self.stats: dict[str, TransferStats] = {}
         self._servers: list[SessionServer] = []
@@ -99,26 +136,24 @@ class BakeRun:
             self.stats[name] = stats
 
     def run(self) -> None:
-        """Run every target to its end (success or failure); progress is drawn meanwhile."""
-        stop = threading.Event()
-
-        def tick() -> None:
-            while not stop.wait(0.05):
-                self.printer.refresh()
-
-        ticker = threading.Thread(target=tick, name="progress", daemon=True)
-        ticker.start()
-        threads = [threading.Thread(target=self._run, args=(n,), name=f"bake-{n}", daemon=True) for n in self.solves]
-        try:
-            for t in threads:
-                t.start()
-            for t in threads:
-                while t.is_alive():
-                    t.join(_JOIN_STEP)
-        finally:
-            stop.set()
-            self.printer.close()
+        """Run every target to its end (success or failure) with progress drawn meanwhile, then the
+        build warnings; re-raises an unexpected crash of a target thread."""
+        with ticking(self.printer):
+            self.run_targets()
         self.stderr.write(render_warnings(self.printer.warnings(), mode=self.printer.mode))
+        self.raise_crash()
+
+    def run_targets(self) -> None:
+        """Run every target to its end on its own thread (nothing drawn or raised here)."""
+        threads = [threading.Thread(target=self._run, args=(n,), name=f"bake-{n}", daemon=True) for n in self.solves]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(_JOIN_STEP)
+
+    def raise_crash(self) -> None:
+        """Re-raise the first unexpected exception of a target thread, if any."""
         if self._crashes:
             raise self._crashes[0]
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform as host
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO
 
 from depotci.core.auth.project import ResolvedProject, resolve_project
 from depotci.core.auth.token import MISSING_TOKEN, ResolvedToken, resolve_token
 from depotci.core.buildopts.model import BuildOptions
-from depotci.core.errors import ApiError, AuthError, BuilderError, DepotError, UnsupportedError, UsageError
+from depotci.core.errors import AuthError, UnsupportedError, UsageError
 
-__all__ = ["ApiTarget", "api_target", "build_options_message", "builder_arch", "run_build_api"]
+__all__ = ["ApiTarget", "api_client", "api_target", "build_options_message", "builder_arch", "run_build_api"]
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,25 @@ def api_target(opts: BuildOptions, env: Mapping[str, str]) -> ApiTarget | None:
     return ApiTarget(api_url(env), token, project)
 
 
-def build_options_message(opts: BuildOptions) -> Any:
-    """The ``BuildOptions`` sent with CreateBuild (command BUILD)."""
+def build_options_message(
+    opts: BuildOptions, *, bake_target: str = "", push: bool | None = None, load: bool | None = None
+) -> Any:
+    """The ``BuildOptions`` sent with CreateBuild: command BUILD, or with ``bake_target`` command BAKE for
+    that bake target (``target_name`` is then always the target's name). ``push``/``load`` override
+    ``opts.push``/``opts.load`` (bake sends its command-line ``--push``/``--load`` for every target)."""
     from depotci.core._gen.depot.cli.v1 import build_pb2
 
     msg = build_pb2.BuildOptions(
-        command=build_pb2.COMMAND_BUILD, tags=list(opts.tags), push=opts.push, load=opts.load,
+        command=build_pb2.COMMAND_BAKE if bake_target else build_pb2.COMMAND_BUILD,
+        tags=list(opts.tags),
+        push=opts.push if push is None else push,
+        load=opts.load if load is None else load,
         lint=opts.lint, save=opts.save, save_tags=list(opts.save_tags),
     )
     for out in opts.outputs:
         msg.outputs.add(kind=out.type, attributes=dict(out.attrs))
-    if opts.target:
-        msg.target_name = opts.target
+    if bake_target or opts.target:
+        msg.target_name = bake_target or opts.target
     return msg
 
 
@@ -93,13 +101,9 @@ def run_build_api(
     stdin: BinaryIO | None = None,
 ) -> Any:
     """Run one build through the API; returns the BuildResult with ``depot.build`` in its metadata."""
-    from importlib.metadata import version
-
-    from depotci.core.api.build_service import BuildAPI, StatusStream
-    from depotci.core.api.client import ConnectClient
     from depotci.core.buildkit.metadata import write_metadata_file
     from depotci.core.commands.build import build_on
-    from depotci.core.commands.build_api_node import HealthReporter, acquire_endpoint, tee_status
+    from depotci.core.commands.build_api_node import ApiBuild
 
     unsupported = [f for f, on in (("--save", opts.save), ("--save-tag", bool(opts.save_tags)), ("--lint", opts.lint),
                                    ("--sbom-dir", bool(opts.sbom_dir))) if on]
@@ -109,59 +113,38 @@ def run_build_api(
     for warning in target.project.warnings if target.project else ():
         print(f"WARNING: {warning}", file=stderr)
     links = not env.get("DEPOT_NO_SUMMARY_LINK")
-    client = ConnectClient(target.url, user_agent=f"depotci/{version('depotci')}")
-    api = BuildAPI(client)
-    try:
+    with api_client(target.url) as api:
         project_id = target.project.project_id if target.project else ""
-        created = api.create_build(target.token.token, project_id, [build_options_message(opts)])
-        build_id, build_token = created.build_id, created.build_token
-        project_id = created.project_id or project_id
+        build = ApiBuild.create(api, target.token.token, project_id, [build_options_message(opts)])
         if links:
-            print(f"[depot] build: {created.build_url}", file=stderr, flush=True)
-        conn: Any = None
-        health = HealthReporter(api, build_token, build_id, arch, on_cancel=lambda: conn.close() if conn else None)
-        status = StatusStream(api, build_token, build_id)
-        outcome: dict[str, Any] = {"error": "build did not finish"}
+            print(f"[depot] build: {build.url}", file=stderr, flush=True)
         try:
-            endpoint = acquire_endpoint(api, build_token, build_id, arch)
-            from depotci.core.buildkit.connection import connect
-
-            conn = connect(endpoint, timeout=60.0)
-            tee_status(conn, status.add)
-            # --token/--project were consumed by the API; the solve itself plans without them
-            result = build_on(
-                conn, dataclasses.replace(opts, token="", project=""), env, description=f'building with "depot" instance using depot driver ({arch})',
-                stdout=stdout, stderr=stderr, stdin=stdin,
-            )
-            outcome = {}
-        except KeyboardInterrupt:
-            outcome = {"canceled": True}
-            raise
-        except DepotError as exc:
-            if health.canceled.is_set():
-                outcome = {"canceled": True}
-                raise BuilderError(f"build {build_id} was canceled by the Depot API") from None
-            outcome = {"error": str(exc)}
-            raise
+            with build.builder(arch) as conn:
+                # --token/--project were consumed by the API; the solve itself plans without them
+                result = build_on(
+                    conn, dataclasses.replace(opts, token="", project=""), env,
+                    description=f'building with "depot" instance using depot driver ({arch})',
+                    stdout=stdout, stderr=stderr, stdin=stdin,
+                )
         finally:
-            health.stop()
-            status.close()
-            if conn is not None:
-                conn.close()
-            _finish(api, build_token, build_id, outcome)
             if links:
-                print(f"\nBuild Summary: {created.build_url}", file=stderr, flush=True)
-        result.metadata["depot.build"] = {"buildID": build_id, "projectID": project_id}
-        if opts.metadata_file:
-            write_metadata_file(opts.metadata_file, result.metadata)
-        return result
+                print(f"\nBuild Summary: {build.url}", file=stderr, flush=True)
+    result.metadata["depot.build"] = {"buildID": build.build_id, "projectID": build.project_id}
+    if opts.metadata_file:
+        write_metadata_file(opts.metadata_file, result.metadata)
+    return result
+
+
+@contextmanager
+def api_client(url: str) -> Iterator[Any]:
+    """A ``BuildAPI`` on a fresh Connect client for ``url`` (closed on exit)."""
+    from importlib.metadata import version
+
+    from depotci.core.api.build_service import BuildAPI
+    from depotci.core.api.client import ConnectClient
+
+    client = ConnectClient(url, user_agent=f"depotci/{version('depotci')}")
+    try:
+        yield BuildAPI(client)
     finally:
         client.close()
-
-
-def _finish(api: Any, token: str, build_id: str, outcome: Mapping[str, Any]) -> None:
-    """FinishBuild, best effort: an unreachable API must not hide the build's own error."""
-    try:
-        api.finish_build(token, build_id, error=outcome.get("error"), canceled=bool(outcome.get("canceled")))
-    except ApiError:
-        pass

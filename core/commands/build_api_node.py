@@ -1,19 +1,25 @@
-"""One builder node of an API build: acquire it (GetBuildKitConnection polling), keep its lease
-(ReportBuildHealth every 5 s, obeying ``cancels_at``), and mirror its progress (StatusStream)."""
+"""One Depot build's lifecycle, shared by ``depot build`` and ``depot bake`` (specs/depot-api.md §2.1):
+``ApiBuild.create`` (CreateBuild), ``ApiBuild.builder`` (acquire the builder by polling
+GetBuildKitConnection, connect over mTLS, keep the lease with ReportBuildHealth every 5 s obeying
+``cancels_at``, mirror progress to ReportStatusStream) and FinishBuild exactly once with the outcome."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from depotci.core._gen.depot.cli.v1 import build_pb2
-from depotci.core.api.build_service import BuildAPI
+from depotci.core.api.build_service import BuildAPI, StatusStream
 from depotci.core.buildkit.endpoint import Endpoint, TLSConfig
-from depotci.core.errors import ApiError, BuilderError
+from depotci.core.errors import ApiError, BuilderError, DepotError
 
-__all__ = ["PLATFORM_ENUM", "HealthReporter", "acquire_endpoint", "tee_status"]
+if TYPE_CHECKING:
+    from depotci.core.buildkit.connection import Connection
+
+__all__ = ["PLATFORM_ENUM", "ApiBuild", "HealthReporter", "acquire_endpoint", "tee_status"]
 
 PLATFORM_ENUM = {"amd64": build_pb2.BUILDER_PLATFORM_AMD64, "arm64": build_pb2.BUILDER_PLATFORM_ARM64}
 
@@ -120,3 +126,85 @@ class _TeeControl:
 def tee_status(conn: Any, sink: Callable[[Any], None]) -> None:
     """Make every ``Control.Status`` message of ``conn`` also reach ``sink`` (the API status stream)."""
     conn.control = _TeeControl(conn.control, sink)
+
+
+class ApiBuild:
+    """One build created through the API: its id, build token, project and URL; ``builder()`` holds its
+    builder; ``finish()`` sends FinishBuild once (``outcome`` then says which: success, error, canceled)."""
+
+    def __init__(self, api: BuildAPI, created: Any, project_id: str) -> None:
+        self.api = api
+        self.build_id: str = created.build_id
+        self.token: str = created.build_token
+        self.project_id: str = created.project_id or project_id
+        self.url: str = created.build_url
+        self.outcome = ""
+        self._conn: Connection | None = None
+        self._canceled = threading.Event()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, api: BuildAPI, token: str, project_id: str, options: Sequence[Any]) -> ApiBuild:
+        """CreateBuild with the user/project ``token``; the server may substitute the project."""
+        return cls(api, api.create_build(token, project_id, list(options)), project_id)
+
+    def cancel(self) -> None:
+        """Cancel from this side (an interrupt): the builder connection closes, the build ends canceled."""
+        self._canceled.set()
+        self._close_conn()
+
+    def _close_conn(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    @contextmanager
+    def builder(self, arch: str, *, connect_timeout: float = 60.0) -> Iterator[Connection]:
+        """The connection to this build's ``arch`` builder, with health reports and mirrored status.
+
+        On exit everything is closed and FinishBuild sent: success when the body returned; canceled on an
+        interrupt, on the API's ``cancels_at`` or ``cancel()`` (raised as BuilderError); else error with the
+        DepotError's text (re-raised).
+        """
+        from depotci.core.buildkit.connection import connect
+
+        health = HealthReporter(self.api, self.token, self.build_id, arch, on_cancel=self._close_conn)
+        status = StatusStream(self.api, self.token, self.build_id)
+        outcome: dict[str, Any] = {"error": "build did not finish"}
+        try:
+            endpoint = acquire_endpoint(self.api, self.token, self.build_id, arch)
+            conn = connect(endpoint, timeout=connect_timeout)
+            with self._lock:
+                self._conn = conn
+            if self._canceled.is_set() or health.canceled.is_set():  # canceled while connecting
+                self._close_conn()
+            tee_status(conn, status.add)
+            yield conn
+            outcome = {}
+        except KeyboardInterrupt:
+            outcome = {"canceled": True}
+            raise
+        except DepotError as exc:
+            if health.canceled.is_set() or self._canceled.is_set():
+                outcome = {"canceled": True}
+                by = "the Depot API" if health.canceled.is_set() else "an interrupt"
+                raise BuilderError(f"build {self.build_id} was canceled by {by}") from None
+            outcome = {"error": str(exc)}
+            raise
+        finally:
+            health.stop()
+            status.close()
+            self._close_conn()
+            self.finish(**outcome)
+
+    def finish(self, *, error: str | None = None, canceled: bool = False) -> None:
+        """FinishBuild once, best effort: an unreachable API must not hide the build's own error."""
+        with self._lock:
+            if self.outcome:
+                return
+            self.outcome = "canceled" if canceled else "error" if error is not None else "success"
+        try:
+            self.api.finish_build(self.token, self.build_id, error=error, canceled=canceled)
+        except ApiError:
+            pass
