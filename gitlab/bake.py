@@ -1,92 +1,99 @@
-"""``depotci-gitlab bake``: inputs → the core's bake planner and executor → GitLab artifacts.
+"""``depotci-gitlab bake``: inputs → the core's bake (``depotci.core.commands.bake_run``) → GitLab artifacts.
 
-Same artifacts as ``build`` (``metadata.json`` is the per-target map, the dotenv report has one
-``<P>_<TARGET>_DIGEST`` per target). ``workdir`` is where bake files are read and relative paths start.
-The core bakes on a BuildKit endpoint only (not through the Depot API yet): Depot-API inputs (``token``,
-``project``, ``lint``, ``save``...) are refused by the core, and the job's ID token is not used.
+Same artifacts as ``build`` (``metadata.json`` is the per-target map, plus ``depot.build`` for a bake
+through the Depot API; the dotenv report has one ``<P>_<TARGET>_DIGEST`` per target). ``workdir`` is where
+bake files are read and relative paths start. Authentication is the build job's (``gitlab.oidc``: the
+``token`` input, then the job's ID token ``DEPOT_OIDC_TOKEN``, handed to the core as ``DEPOT_TOKEN``); the
+core then bakes through the Depot API when a project resolves too (the ``project`` input,
+``DEPOT_PROJECT_ID``, ``depot.json`` or a target's ``project_id``; one build per project), else on the
+BuildKit endpoint. The setup section says which. With ``oidc: false`` the ID token is hidden from the core
+too (its own token order reads ``DEPOT_OIDC_TOKEN`` in GitLab jobs).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from depotci.core.commands.bake_run import BakeRequest, PreparedBake
 from depotci.core.diagnostics import from_error, from_metadata_warnings
 from depotci.core.errors import DepotError
 from depotci.gitlab.build import OutputPaths, core_env, finish_reports, watch_build_link, write_outputs
 from depotci.gitlab.env import GitLabEnv
 from depotci.gitlab.inputs import BAKE_INPUTS, Inputs, read_inputs
 from depotci.gitlab.log import MaskedStream, section
-from depotci.gitlab.oidc import OIDC_VARIABLE
+from depotci.gitlab.oidc import OIDC_VARIABLE, describe, resolve_credentials
 from depotci.gitlab.options import provenance_value
 from depotci.gitlab.outputs import annotations_report, bake_outputs, write_json
 
-__all__ = ["api_flags", "run_bake_job"]
+__all__ = ["bake_request", "describe_route", "run_bake_job"]
 
 
-def api_flags(inputs: Inputs) -> dict[str, object]:
-    """The Depot-API-only inputs, keyed like ``depot bake``'s argparse destinations (for ``refuse_api``)."""
-    return {
-        "lint": inputs.flag("lint"),
-        "project": inputs.text("project"),
-        "save": inputs.flag("save"),
-        "save_tag": list(inputs.items("save-tags")),
-        "sbom_dir": inputs.text("sbom-dir"),
-        "token": inputs.text("token"),
-    }
-
-
-def _dotenv(workdir: str) -> dict[str, str]:
-    from depotci.core.bake.compose import parse_dotenv
-
-    try:
-        with open(os.path.join(workdir, ".env"), encoding="utf-8") as fh:
-            return parse_dotenv(fh.read())
-    except OSError:
-        return {}
-
-
-def _plan(inputs: Inputs, env: Mapping[str, str], workdir: str, job_url: str) -> tuple[Any, list[str]]:
-    from depotci.core.bake.plan import PlanOptions, plan_bake
-    from depotci.core.cli.bake import read_bake_files
-
-    files = read_bake_files(list(inputs.items("files")), workdir)
-    provenance = provenance_value(inputs.text("provenance"), job_url) or None
-    opts = PlanOptions(
-        pull=inputs.flag("pull"), no_cache=inputs.flag("no-cache"), push=inputs.flag("push"),
-        sbom=inputs.text("sbom") or None, provenance=provenance,
-        dotenv=_dotenv(workdir) if any(not n.endswith((".hcl", ".json")) for n, _ in files) else {},
+def bake_request(inputs: Inputs, *, job_url: str, metadata_file: str) -> BakeRequest:
+    """The core's bake request for the job's inputs (provenance's ``builder-id`` is the job URL). The token
+    is not in it: it reaches the core as ``DEPOT_TOKEN`` (``core_env``), as for ``build``."""
+    return BakeRequest(
+        targets=inputs.items("targets"),
+        files=inputs.items("files"),
+        overrides=inputs.items("set"),
+        pull=inputs.flag("pull"),
+        no_cache=inputs.flag("no-cache"),
+        push=inputs.flag("push"),
+        load=inputs.flag("load"),
+        sbom=inputs.text("sbom") or None,
+        provenance=provenance_value(inputs.text("provenance"), job_url) or None,
+        build_platform=inputs.text("build-platform") or "dynamic",
+        progress="plain",
+        metadata_file=metadata_file,
+        project=inputs.text("project"),
+        lint=inputs.flag("lint"),
+        save=inputs.flag("save"),
+        save_tag=inputs.items("save-tags"),
+        sbom_dir=inputs.text("sbom-dir"),
     )
-    plan = plan_bake(files, list(inputs.items("targets")), list(inputs.items("set")), env, opts)
-    return plan, [os.path.join(workdir, n) for n, _ in files if n != "-"]
+
+
+def describe_route(prepared: PreparedBake) -> str:
+    """One log line saying where the bake runs (never a token)."""
+    api = prepared.api
+    if api is None:
+        return (
+            "route: the BuildKit endpoint (BUILDKIT_HOST, DOCKER_HOST or the local Docker socket); the Depot API "
+            "needs a token and a project"
+        )
+    project = f"project {api.default.project_id} (from {api.default.source})" if api.default else "each target's project_id"
+    return f"route: the Depot API at {api.url}, {project}, one build per project"
 
 
 def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextIO) -> int:
     """Run the bake job; returns the exit code (1 when a target failed). Input errors raise DepotError."""
-    from depotci.core.bake.to_build import plan_builds
-    from depotci.core.commands.bake import refuse_api, run_bake_build
+    from depotci.core.commands import bake_run
 
     genv = GitLabEnv.from_env(env, cwd)
     inputs = read_inputs(BAKE_INPUTS, env)
     err = MaskedStream(stderr)
     err.mask(inputs.text("token"), env.get("DEPOT_TOKEN", ""), env.get(OIDC_VARIABLE, ""))
+    creds = resolve_credentials(inputs.text("token"), inputs.flag("oidc"), env)
     link = watch_build_link(err)
     paths = OutputPaths.for_job(env, genv)
     os.makedirs(paths.root, exist_ok=True)
-    cenv = core_env(inputs, env)
+    cenv = core_env(inputs, env, creds)
+    if not inputs.flag("oidc"):  # else the core's own GitLab OIDC source would still read it
+        cenv.pop(OIDC_VARIABLE, None)
     workdir = os.path.normpath(os.path.join(cwd, inputs.text("workdir")))
-    with section(err.text, "depotci_setup", "depotci: bake plan", collapsed=True):
-        if env.get(OIDC_VARIABLE) and inputs.flag("oidc"):
-            err.write(f"auth: {OIDC_VARIABLE} is not used: bake builds on the BuildKit endpoint, not the Depot API\n")
-        plan, files = _plan(inputs, cenv, workdir, genv.job_url)
-        refuse_api(api_flags(inputs), cenv, [t.project_id for t in plan.targets.values()], sorted({os.path.dirname(f) for f in files}) or [workdir])
-        builds = plan_builds(plan, cwd=workdir, env=cenv, load=inputs.flag("load"))
-        err.write(f"workdir: {genv.relative(workdir, cwd) or '.'}; targets: {', '.join(builds)}\n")
-    fallback = files[0] if files else os.path.join(workdir, "docker-bake.hcl")
+    request = bake_request(inputs, job_url=genv.job_url, metadata_file=paths.metadata)
+    with section(err.text, "depotci_setup", "depotci: auth and bake plan", collapsed=True):
+        err.write(describe(creds, env) + "\n")
+        prepared = bake_run.prepare_bake(request, cenv, workdir)
+        err.write(describe_route(prepared) + "\n")
+        err.write(f"workdir: {genv.relative(workdir, cwd) or '.'}; targets: {', '.join(prepared.builds)}\n")
+    paths_read = prepared.loaded.paths
+    fallback = paths_read[0] if paths_read else os.path.join(workdir, "docker-bake.hcl")
     try:
         with section(err.text, "depotci_bake", "depot bake"):
-            run_bake_build(builds, cenv, progress="plain", metadata_file=paths.metadata, stderr=err.text)
+            bake_run.run_prepared_bake(prepared, cenv, stderr=err.text)
     except DepotError as exc:
         err.flush()
         finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text)
@@ -107,8 +114,6 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
 
 
 def _read_json(path: str) -> dict[str, Any]:
-    import json
-
     try:
         with open(path, encoding="utf-8") as fh:
             value = json.load(fh)

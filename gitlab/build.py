@@ -54,6 +54,9 @@ def core_env(inputs: Inputs, env: Mapping[str, str], creds: Credentials | None =
         out["DEPOT_API_URL"] = inputs.text("api-url")
     if creds is not None:
         out["DEPOT_TOKEN"] = creds.token
+    if not inputs.flag("oidc"):
+        # `oidc: false`: the core's own OIDC lookup must not pick the ID token up either
+        out.pop("DEPOT_OIDC_TOKEN", None)
     return out
 
 

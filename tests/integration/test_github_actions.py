@@ -111,6 +111,55 @@ def test_bake_reports_per_target_digests(
     assert "**app**" in summary and "**tools**" in summary and digests["tools"] in summary
 
 
+def _server_builds(server: ServerProc) -> list[tuple[str, int]]:
+    from depotci.core.api.build_service import BuildAPI
+    from depotci.core.api.client import ConnectClient
+
+    with ConnectClient(server.url) as client:
+        return [(b.id, b.status) for b in BuildAPI(client).list_builds(server.token, server.project).builds]
+
+
+def test_bake_through_the_server_with_oidc(
+    repo: Path, tools: Path, action_cache: Path, builder_env: dict[str, str], server: ServerProc,
+    issuer: OIDCIssuer, registry: Registry,
+) -> None:
+    image = f"{registry.host}/depotci/{unique('ghbakeapi')}"
+    env = _builder_env(builder_env, action_cache) | {
+        "DEPOT_API_URL": server.url,
+        "DEPOT_PROJECT_ID": server.project,  # bake needs a project (the `project` input would do too)
+        "ACTIONS_ID_TOKEN_REQUEST_URL": issuer.actions_request_url,
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN": issuer.actions_request_token,
+    }
+    run = run_act(repo, "examples/github/bake.yml", tools, env=env, variables={"IMAGE": image})
+    assert run.returncode == 0, run.raw[-4000:]
+    outputs = run.outputs()
+    digests = json.loads(outputs["digests"])
+    repo_name = image.split("/", 1)[1]
+    assert digests == {
+        "app": registry.manifest(f"{repo_name}-app", "bake")[0],
+        "tools": registry.manifest(f"{repo_name}-tools", "bake")[0],
+    }
+    assert f"app digest: {digests['app']}" in run.messages()  # the later step read `digests`
+    build_id = outputs["build-id"]
+    assert [(build_id, 2)] == _server_builds(server)  # one build for the project, FINISHED
+    assert outputs["project-id"] == server.project
+    metadata = json.loads(outputs["metadata"])
+    assert metadata["app"]["depot.build"] == {"buildID": build_id, "projectID": server.project}
+    assert metadata["depot.build"]["targets"] == ["app", "tools"]
+    assert "Authenticating with: GitHub OIDC" in run.messages()
+    assert any("audience=https%3A%2F%2Fdepot.dev" in query for _, query, _ in issuer.requests)
+    summary = "".join(run.summaries())
+    assert "**app**" in summary and "**tools**" in summary and digests["tools"] in summary
+    rows = [line for line in summary.splitlines() if line.startswith(("| **app**", "| **tools**"))]
+    assert rows and all(f'/builds/{build_id}">{build_id}</a>' in row for row in rows)
+    masked = [str(r.get("arg", "")) for r in run.commands("add-mask")]
+    assert any(m.startswith("dsp_") for m in masked)  # the exchanged Depot token was masked
+    shown = "\n".join(json.dumps(r) for r in run.records if r.get("command") != "add-mask")
+    for secret in masked:
+        assert secret not in shown
+    assert "dsp_" not in shown and "eyJ" not in shown and server.token not in shown
+
+
 def test_broken_dockerfile_fails_with_an_annotation_on_its_line(
     repo: Path, tools: Path, action_cache: Path, builder_env: dict[str, str]
 ) -> None:

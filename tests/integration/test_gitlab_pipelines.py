@@ -2,7 +2,7 @@
 pipelines against our depot-server and the real builder: OIDC ID token → build through the API → push to
 the local registry → a later job reads the digest from the dotenv report; a broken Dockerfile → a failed
 job and a code-quality entry at its path and line; a missing required input → the pipeline is refused;
-bake → per-target digests."""
+bake → per-target digests, on the builder and through the server with the ID token."""
 
 from __future__ import annotations
 
@@ -133,6 +133,43 @@ def test_bake_builds_every_target_and_a_later_job_reads_their_digests(
         assert _echoed(verify, target) == pushed
     metadata = result.artifact_json("depot-bake", ".depotci/depot-bake/metadata.json")
     assert sorted(metadata) == ["app", "tools"]
+
+
+def test_bake_with_an_oidc_token_builds_through_the_server_and_a_later_job_reads_the_digests(
+    tools: Tools, server: OIDCServer, issuer: OIDCIssuer, builder_env: dict[str, str], registry: Registry, tmp_path: Path
+) -> None:
+    from depotci.core.api.build_service import BuildAPI
+    from depotci.core.api.client import ConnectClient
+
+    prefix = f"depotci/{unique('glbakeapi')}"
+    jwt = issuer.issue(issuer.gitlab_claims("acme/app"))
+    project = make_project("bake", tmp_path / "app")
+    variables = {**_api_variables(server, jwt), "CI_REGISTRY_IMAGE": f"{registry.host}/{prefix}"}
+    result = run_pipeline(tools, project, depot_env(builder_env), variables)
+
+    assert result.returncode == 0, result.output[-4000:]
+    verify = result.job_log("verify-digests")
+    for target in ("app", "tools"):
+        pushed, _ = registry.manifest(f"{prefix}/{target}", "latest")
+        assert _echoed(verify, target) == pushed
+    metadata = result.artifact_json("depot-bake", ".depotci/depot-bake/metadata.json")
+    assert sorted(metadata) == ["app", "depot.build", "tools"]
+    build_id = metadata["depot.build"]["buildID"]
+    assert metadata["app"]["depot.build"] == {"buildID": build_id, "projectID": server.project}
+    env_file = result.artifact("depot-bake", ".depotci/depot-bake/build.env").read_text()
+    values = dict(line.split("=", 1) for line in env_file.splitlines())
+    assert (values["DEPOTCI_BUILD_ID"], values["DEPOTCI_PROJECT_ID"]) == (build_id, server.project)
+    assert values["DEPOTCI_BUILD_URL"].endswith(f"/{build_id}")
+    assert values["DEPOTCI_APP_DIGEST"] == metadata["app"]["containerimage.digest"]
+    with ConnectClient(server.url) as client:
+        builds = [(b.id, b.status) for b in BuildAPI(client).list_builds(server.token, server.project).builds]
+    assert builds == [(build_id, 2)]  # one build for the project, FINISHED
+    bake_log = result.job_log("depot-bake")
+    assert "auth: the GitLab ID token DEPOT_OIDC_TOKEN (iss=" in bake_log
+    assert f"route: the Depot API at {server.url}, project {server.project} (from DEPOT_PROJECT_ID)" in bake_log
+    assert "oidc: " in server.log() and "accepted" in server.log()
+    for text in (result.output, bake_log, result.job_log("verify-digests"), server.log()):
+        assert jwt not in text and server.token not in text
 
 
 def test_an_untrusted_id_token_fails_the_job_without_leaking_it(
