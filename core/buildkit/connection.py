@@ -175,8 +175,11 @@ def _tunnel_session(control: Any, server: SessionServer, local: socket.socket) -
     return close
 
 
-def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
+def connect(
+    endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT, *, meanwhile: Callable[[], None] | None = None
+) -> Connection:
     """Connect to ``endpoint`` and wait until its Control service answers (at most ``timeout`` s).
+    ``meanwhile`` runs once while the first readiness probe is in flight (e.g. imports for later).
 
     For a Docker Engine, ``GET /info`` (slow: about 10 ms) starts first on a thread of its own and runs
     while grpc is imported and the channel connects; ``Connection.engine_info()`` returns it.
@@ -213,7 +216,7 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
                 options.append(("grpc.ssl_target_name_override", tls.server_name))
             channel = grpc.secure_channel(target, creds, options=options)
     try:
-        ready, workers = _probe_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left))
+        ready, workers = _probe_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left), meanwhile)
     except BaseException:
         channel.close()
         if relay is not None:
@@ -230,7 +233,12 @@ def connect(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT) -> Connection:
     return Connection(endpoint, channel, relay, workers=workers, info=info)
 
 
-def _probe_ready(channel: grpc.Channel, timeout: float, diagnose: Callable[[float], None]) -> tuple[bool, Any]:
+def _probe_ready(
+    channel: grpc.Channel,
+    timeout: float,
+    diagnose: Callable[[float], None],
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[bool, Any]:
     """Wait until the Control service answers; after each failed connection attempt call ``diagnose``
     (which raises a BuilderError with the reason when it finds one), so a refused or rejected
     connection fails at once instead of after ``timeout``. Returns (False, None) on timeout, else
@@ -251,7 +259,12 @@ def _probe_ready(channel: grpc.Channel, timeout: float, diagnose: Callable[[floa
         if left <= 0:
             return False, None
         try:
-            return True, stub.ListWorkers(control_pb2.ListWorkersRequest(), timeout=left)
+            if meanwhile is None:
+                return True, stub.ListWorkers(control_pb2.ListWorkersRequest(), timeout=left)
+            call = stub.ListWorkers.future(control_pb2.ListWorkersRequest(), timeout=left)
+            meanwhile()
+            meanwhile = None
+            return True, call.result()
         except grpc.RpcError as exc:
             code = exc.code()
             if code == grpc.StatusCode.DEADLINE_EXCEEDED:

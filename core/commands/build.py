@@ -118,11 +118,15 @@ def run_build(
         return api_result
     refuse_depot_api_flags(opts)
     endpoint = resolve_endpoint(opts.buildkit_host or None, env, is_socket=is_socket)
-    conn = connect(endpoint)
+    conn = connect(endpoint, meanwhile=_import_solve)  # the solve's imports run while the probe waits
     try:
         return build_on(conn, opts, env, description=describe_endpoint(endpoint), stdout=stdout, stderr=stderr, stdin=stdin)
     finally:
         conn.close()
+
+
+def _import_solve() -> None:
+    import depotci.core.commands.build_solve  # noqa: F401
 
 
 def builder_info(conn: Any) -> BuilderInfo:

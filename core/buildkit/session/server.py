@@ -72,18 +72,31 @@ class SessionServer:
         self._lock = threading.Lock()
         self._connections: list[H2Connection] = []
         self._sockets: list[socket.socket] = []
-        self._dir = tempfile.mkdtemp(prefix="depotci-session-")
-        self.path = os.path.join(self._dir, "session.sock")
+        self._dir = ""
+        self._path = ""
         self._grpc: Any = None
         self._closed = False
         if self.backend == "grpcio":
             self._grpc = _grpcio_server(table, self.path)
-        else:
+
+    @property
+    def path(self) -> str:
+        """A unix socket serving the session to any client (created on first use; gone after close())."""
+        with self._lock:
+            if self._path:
+                return self._path
+            if self._closed:
+                raise ValueError("the session server is closed")
+            self._dir = tempfile.mkdtemp(prefix="depotci-session-")
+            self._path = os.path.join(self._dir, "session.sock")
+            if self.backend == "grpcio":
+                return self._path  # the grpcio server binds it itself
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            listener.bind(self.path)
+            listener.bind(self._path)
             listener.listen(16)
             self._sockets.append(listener)
-            threading.Thread(target=self._accept, args=(listener,), name="session-accept", daemon=True).start()
+        threading.Thread(target=self._accept, args=(listener,), name="session-accept", daemon=True).start()
+        return self._path
 
     def headers(self) -> Sequence[tuple[str, str]]:
         """The ``X-Docker-Expose-Session-*`` headers announcing this session."""
@@ -137,7 +150,8 @@ class SessionServer:
             conn.close()
         if self._grpc is not None:
             self._grpc.stop(grace=None)
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def _grpcio_server(table: dict[str, Any], path: str) -> Any:
