@@ -25,12 +25,12 @@ def probe_builder(conn: Connection) -> dict[str, Any]:
     """Facts for planning: ``kind``, ``containerd_store``, ``platforms``, ``host_gateway_ip``."""
     workers = conn.workers  # the readiness probe's answer
     if workers is None:
-        import grpc
         from depotci.core._gen.moby.buildkit.v1 import control_pb2
+        from depotci.core.buildkit.rpc_status import rpc_errors
 
         try:
             workers = conn.control.ListWorkers(control_pb2.ListWorkersRequest(), timeout=30)
-        except grpc.RpcError as exc:
+        except rpc_errors() as exc:
             raise BuilderError(f"{conn.endpoint.describe()}: ListWorkers failed: {exc.details()}") from None
     containerd_store = True
     if conn.engine is not None:

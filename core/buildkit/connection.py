@@ -25,13 +25,16 @@ os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 from depotci.core.buildkit.bridge import UnixRelay
 from depotci.core.buildkit.dockerapi import DockerEngine, dial
 from depotci.core.buildkit.endpoint import Endpoint
+from depotci.core.buildkit.h2control import ControlStub, H2Channel
 from depotci.core.errors import BuilderError
 
 if TYPE_CHECKING:
     import grpc
     from depotci.core.buildkit.session.server import SessionServer
 
-__all__ = ["Connection", "Prefetch", "connect"]
+__all__ = ["CLIENT_ENV", "Connection", "Prefetch", "connect"]
+
+CLIENT_ENV = "DEPOTCI_CONTROL_CLIENT"  # "grpcio": Control of a Docker Engine through grpcio (A/B runs)
 
 CONNECT_TIMEOUT = 10.0
 _OPTIONS: list[tuple[str, Any]] = [
@@ -82,17 +85,20 @@ class Connection:
     def __init__(
         self,
         endpoint: Endpoint,
-        channel: grpc.Channel,
+        channel: grpc.Channel | H2Channel,
         relay: UnixRelay | None,
         *,
         workers: Any = None,
         info: Prefetch | None = None,
     ) -> None:
-        from depotci.core._gen.moby.buildkit.v1 import control_pb2_grpc
-
         self.endpoint = endpoint
-        self.channel = channel
-        self.control: Any = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
+        self.channel: Any = channel
+        if isinstance(channel, H2Channel):
+            self.control: Any = ControlStub(channel)
+        else:
+            from depotci.core._gen.moby.buildkit.v1 import control_pb2_grpc
+
+            self.control = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
         self._relay = relay
         self._closers: list[Callable[[], None]] = []
         self.engine = DockerEngine(endpoint) if endpoint.kind == "docker" else None
@@ -190,6 +196,8 @@ def connect(
         engine = DockerEngine(endpoint)
         engine.ping()
         info = Prefetch(lambda: engine.json("GET", "/info"), name="engine-info")
+        if os.environ.get(CLIENT_ENV, "h2") != "grpcio":
+            return _connect_h2(endpoint, engine, info, timeout, meanwhile)
     import grpc
 
     if endpoint.kind == "docker":
@@ -231,6 +239,35 @@ def connect(
             f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}) within {timeout:.0f}s{detail}"
         ) from None
     return Connection(endpoint, channel, relay, workers=workers, info=info)
+
+
+def _connect_h2(
+    endpoint: Endpoint, engine: DockerEngine, info: Prefetch, timeout: float, meanwhile: Callable[[], None] | None
+) -> Connection:
+    """Control of a Docker Engine over our own HTTP/2 client on the ``/grpc`` upgrade (no grpcio)."""
+    from depotci.core._gen.moby.buildkit.v1 import control_pb2
+    from depotci.core.buildkit.h2client import H2ClientConnection
+    from depotci.core.buildkit.rpc_status import H2RpcError
+
+    sock, pending = engine.upgrade("/grpc")  # BuilderError naming the endpoint when refused
+    channel = H2Channel(H2ClientConnection(sock, pending))
+    where = f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source})"
+    try:
+        call = ControlStub(channel).ListWorkers.future(control_pb2.ListWorkersRequest(), timeout=timeout)
+        if meanwhile is not None:
+            meanwhile()
+        try:
+            workers = call.result()
+        except H2RpcError as exc:
+            if exc.code().name == "DEADLINE_EXCEEDED":
+                raise BuilderError(f"{where} within {timeout:.0f}s") from None
+            if exc.code().name == "UNAVAILABLE":
+                raise BuilderError(f"{where}: {exc.details()}") from None
+            workers = None  # the service answered; the calls that follow report what is wrong
+    except BaseException:
+        channel.close()
+        raise
+    return Connection(endpoint, channel, None, workers=workers, info=info)
 
 
 def _probe_ready(

@@ -7,9 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import grpc
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
+from depotci.core.buildkit.rpc_status import code_name, rpc_errors
 from depotci.core.buildkit.solve_errors import SolveErrorInfo, is_builder_gone, parse_solve_error
 from depotci.core.errors import BuilderError
 
@@ -45,8 +45,8 @@ def run_solve(
         try:
             for msg in status_call:
                 on_status(msg)
-        except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.CANCELLED:
+        except rpc_errors() as exc:
+            if code_name(exc) != "CANCELLED":
                 status_error.append(exc)
         except BaseException as exc:  # noqa: BLE001 - reported after the solve
             status_error.append(exc)
@@ -57,7 +57,7 @@ def run_solve(
     thread.start()
     try:
         response = conn.control.Solve(request)
-    except grpc.RpcError as exc:
+    except rpc_errors() as exc:
         gone = is_builder_gone(exc, conn.endpoint.describe())
         status_done.wait(2.0)
         status_call.cancel()
@@ -68,6 +68,6 @@ def run_solve(
     status_done.wait(10.0)
     status_call.cancel()
     for problem in status_error:
-        if not isinstance(problem, grpc.RpcError):
+        if not isinstance(problem, rpc_errors()):
             raise BuilderError(f"progress stream failed: {problem}") from problem
     return dict(response.ExporterResponse)

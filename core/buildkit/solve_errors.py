@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
 from depotci.core._gen.errdefs import errdefs_pb2
 from depotci.core._gen.rpc import status_pb2
+from depotci.core.buildkit.rpc_status import code_name
 from depotci.core.errors import BuilderError, SourceLocation
 from google.protobuf.message import DecodeError
 
@@ -26,7 +26,7 @@ __all__ = ["SolveErrorInfo", "is_builder_gone", "parse_solve_error"]
 @dataclass
 class SolveErrorInfo:
     message: str
-    code: grpc.StatusCode | None
+    code: Any  # grpc.StatusCode or rpc_status.StatusCode (both have .name), None when unknown
     vertex: str = ""
     sources: list[tuple[str, bytes, list[tuple[int, int]]]] = field(default_factory=list)
 
@@ -93,8 +93,7 @@ def _json_source(obj: Any) -> tuple[str, bytes, list[tuple[int, int]]]:
 
 def is_builder_gone(err: Any, endpoint_desc: str) -> BuilderError | None:
     """A BuilderError when the error means the connection to the builder broke."""
-    code = err.code() if hasattr(err, "code") else None
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+    if code_name(err) in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         detail = next(iter((err.details() or "").splitlines()), "") if hasattr(err, "details") else ""
         return BuilderError(f"lost the connection to the builder ({endpoint_desc}) during the build: {detail}")
     return None

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-import grpc
 from depotci.core.buildkit.connection import Connection
 from depotci.core.buildkit.progress import (
     Printer,
@@ -23,6 +22,7 @@ from depotci.core.buildkit.progress import (
     solve_status_from_proto,
     with_prefix,
 )
+from depotci.core.buildkit.rpc_status import rpc_errors
 from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
 from depotci.core.buildkit.session.filesend import FileSendService
 from depotci.core.buildkit.session.filesync import FileSyncService, TransferStats
@@ -233,14 +233,14 @@ class BakeRun:
         thread.start()
         try:
             result = bridge_solve(self.conn, request.Ref, ts.plan.frontend, attrs, inputs)
-        except grpc.RpcError as exc:
+        except rpc_errors() as exc:
             self.gateway[ts.name] = None
             self.ready[ts.name].set()
             gone = is_builder_gone(exc, self.conn.endpoint.describe())
             info = parse_solve_error(exc)
             try:
                 bridge_return(self.conn, request.Ref, error=info.message or "frontend failed")
-            except grpc.RpcError:
+            except rpc_errors():
                 pass
             thread.join(30)
             if gone is not None:
@@ -250,7 +250,7 @@ class BakeRun:
         self.ready[ts.name].set()
         try:
             bridge_return(self.conn, request.Ref, result)
-        except grpc.RpcError as exc:
+        except rpc_errors() as exc:
             thread.join(30)
             raise self._failure(ts, parse_solve_error(exc)) from None
         while thread.is_alive():

@@ -122,6 +122,9 @@ def test_real_cli_init_writes_depot_json(bare: AccountsServer, tmp_path: Path) -
     server = bare
     env = server.env(dict(os.environ))
     env.pop("DEPOT_PROJECT_ID")
+    # the real CLI refuses to prompt in CI (CI=true, as .ci/run sets it) even on a terminal
+    for marker in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "CONTINUOUS_INTEGRATION"):
+        env.pop(marker, None)
     work = tmp_path / unique("init")
     work.mkdir()
     code, text = _real_on_tty(["init", "--project", server.project], env, work)
