@@ -101,7 +101,8 @@ class H2ClientConnection:
         fields = [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"),
                   ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "depotci-h2c")]
         if timeout is not None:
-            fields.append(("grpc-timeout", f"{max(1, int(timeout * 1000))}m"))
+            ms = max(1, int(timeout * 1000))
+            fields.append(("grpc-timeout", f"{ms}m" if ms < 10**8 else f"{min(ms // 1000, 10**8 - 1)}S"))
         for k, v in metadata or ():
             fields.append((k, base64.b64encode(v).decode().rstrip("=") if isinstance(v, bytes) else str(v)))
         block = w.encode_headers(fields)

@@ -17,8 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 from depotci.core._gen.moby.filesync.v1 import auth_pb2
+from depotci.core.buildkit.session.rpc import (
+    RpcMethodHandler,
+    ServicerContext,
+    unary_unary_rpc_method_handler,
+)
 
 __all__ = ["AuthService", "Credentials", "RegistryAuth"]
 
@@ -128,15 +132,15 @@ class AuthService:
     def __init__(self, auth: RegistryAuth) -> None:
         self.auth = auth
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    def methods(self) -> dict[str, RpcMethodHandler]:
         return {
-            "/moby.filesync.v1.Auth/Credentials": grpc.unary_unary_rpc_method_handler(
+            "/moby.filesync.v1.Auth/Credentials": unary_unary_rpc_method_handler(
                 self._credentials,
                 request_deserializer=auth_pb2.CredentialsRequest.FromString,
                 response_serializer=auth_pb2.CredentialsResponse.SerializeToString,
             )
         }
 
-    def _credentials(self, req: Any, context: grpc.ServicerContext) -> Any:
+    def _credentials(self, req: Any, context: ServicerContext) -> Any:
         creds = self.auth.lookup(req.Host)
         return auth_pb2.CredentialsResponse(Username=creds.username, Secret=creds.secret)

@@ -15,9 +15,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
-import grpc
 from depotci.core.buildkit.session import gomode, packets
 from depotci.core.buildkit.session.filesync import metadata_multi
+from depotci.core.buildkit.session.rpc import (
+    RpcMethodHandler,
+    ServicerContext,
+    StatusCode,
+    stream_stream_rpc_method_handler,
+)
 
 __all__ = ["FileSendService", "OutputTarget"]
 
@@ -47,14 +52,14 @@ class FileSendService:
     def __init__(self, targets: Mapping[int, OutputTarget]) -> None:
         self.targets = dict(targets)
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    def methods(self) -> dict[str, RpcMethodHandler]:
         return {
-            DIFFCOPY: grpc.stream_stream_rpc_method_handler(
+            DIFFCOPY: stream_stream_rpc_method_handler(
                 self._diffcopy, request_deserializer=_identity, response_serializer=_identity
             )
         }
 
-    def _diffcopy(self, requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
+    def _diffcopy(self, requests: Iterator[bytes], context: ServicerContext) -> Iterator[bytes]:
         md = metadata_multi(context)
         try:
             exporter_id = int((md.get("buildkit-attachable-exporter-id") or ["0"])[0])
@@ -62,7 +67,7 @@ class FileSendService:
             exporter_id = 0
         target = self.targets.get(exporter_id)
         if target is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"exporter {exporter_id} not found")
+            context.abort(StatusCode.NOT_FOUND, f"exporter {exporter_id} not found")
         if target.kind == "file":
             _receive_file(requests, target.path, context)
             return iter(())
@@ -86,7 +91,7 @@ def _bytes_data(raw: bytes) -> bytes:
     return raw[pos : pos + length]
 
 
-def _receive_file(requests: Iterator[bytes], path: str, context: grpc.ServicerContext) -> None:
+def _receive_file(requests: Iterator[bytes], path: str, context: ServicerContext) -> None:
     out: BinaryIO
     if path == "-":
         out = sys.stdout.buffer
@@ -110,20 +115,20 @@ def _receive_file(requests: Iterator[bytes], path: str, context: grpc.ServicerCo
             out.flush()
 
 
-def _receive_dir(requests: Iterator[bytes], dest: str, context: grpc.ServicerContext) -> Iterator[bytes]:
+def _receive_dir(requests: Iterator[bytes], dest: str, context: ServicerContext) -> Iterator[bytes]:
     os.makedirs(dest, exist_ok=True)
     files: dict[int, Any] = {}
     metas: list[tuple[str, Any]] = []
     for index, raw in enumerate(requests):
         pkt = packets.Packet.FromString(raw)
         if pkt.type != packets.STAT:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unexpected packet {pkt.type} while listing")
+            context.abort(StatusCode.INVALID_ARGUMENT, f"unexpected packet {pkt.type} while listing")
         if not pkt.HasField("stat"):
             break
         st = pkt.stat
         target = os.path.join(dest, *st.path.split("/"))
         if not os.path.abspath(target).startswith(os.path.abspath(dest) + os.sep):
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"path escapes the destination: {st.path}")
+            context.abort(StatusCode.INVALID_ARGUMENT, f"path escapes the destination: {st.path}")
         if st.mode & _GO_DIR:
             os.makedirs(target, exist_ok=True)
             metas.append((target, st))
@@ -155,7 +160,7 @@ def _receive_data(
     files: dict[int, Any],
     open_files: dict[int, BinaryIO],
     remaining: set[int],
-    context: grpc.ServicerContext,
+    context: ServicerContext,
 ) -> None:
     """Write DATA packets into the requested files until every one has ended."""
     if remaining:
@@ -177,4 +182,4 @@ def _receive_data(
                 if not remaining:
                     break
             elif pkt.type == packets.ERR:
-                context.abort(grpc.StatusCode.UNKNOWN, f"error from sender: {pkt.data.decode(errors='replace')}")
+                context.abort(StatusCode.UNKNOWN, f"error from sender: {pkt.data.decode(errors='replace')}")

@@ -16,10 +16,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
 from depotci.core._gen.fsutil.types import stat_pb2
 from depotci.core.buildkit.session import packets
 from depotci.core.buildkit.session.fswalk import FileStat, WalkFilter, walk
+from depotci.core.buildkit.session.rpc import (
+    RpcMethodHandler,
+    ServicerContext,
+    StatusCode,
+    stream_stream_rpc_method_handler,
+)
 from depotci.core.errors import DepotError
 
 __all__ = ["FileSyncService", "TransferStats", "metadata_multi"]
@@ -45,7 +50,7 @@ class TransferStats:
             self.dirs[name] = self.dirs.get(name, 0) + nbytes
 
 
-def metadata_multi(context: grpc.ServicerContext) -> dict[str, list[str]]:
+def metadata_multi(context: ServicerContext) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in context.invocation_metadata() or ():
         out.setdefault(key.lower(), []).append(value if isinstance(value, str) else value.decode())
@@ -87,19 +92,19 @@ class FileSyncService:
         self.dirs = dict(dirs)
         self.stats = stats or TransferStats()
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    def methods(self) -> dict[str, RpcMethodHandler]:
         return {
-            DIFFCOPY: grpc.stream_stream_rpc_method_handler(
+            DIFFCOPY: stream_stream_rpc_method_handler(
                 self._diffcopy, request_deserializer=packets.Packet.FromString, response_serializer=_identity
             )
         }
 
-    def _diffcopy(self, requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[bytes]:
+    def _diffcopy(self, requests: Iterator[Any], context: ServicerContext) -> Iterator[bytes]:
         md = metadata_multi(context)
         name = (md.get("dir-name") or [""])[0]
         root = self.dirs.get(name)
         if root is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no access allowed to dir {name!r}")
+            context.abort(StatusCode.NOT_FOUND, f"no access allowed to dir {name!r}")
         flt = WalkFilter(
             include_patterns=tuple(md.get("include-patterns", ())),
             exclude_patterns=tuple(md.get("exclude-patterns", ())),
@@ -130,7 +135,7 @@ class FileSyncService:
         yield from self._serve(name, root, files, inbox, context)
 
     def _serve(
-        self, name: str, root: str, files: dict[int, str], inbox: queue.Queue[Any], context: grpc.ServicerContext
+        self, name: str, root: str, files: dict[int, str], inbox: queue.Queue[Any], context: ServicerContext
     ) -> Iterator[bytes]:
         buf = bytearray(CHUNK)
         view = memoryview(buf)
@@ -141,7 +146,7 @@ class FileSyncService:
             if pkt.type == packets.REQ:
                 path = files.get(pkt.ID)
                 if path is None:
-                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"invalid file request {pkt.ID}")
+                    context.abort(StatusCode.INVALID_ARGUMENT, f"invalid file request {pkt.ID}")
                 sent = 0
                 try:
                     with open(path, "rb", buffering=0) as f:
@@ -164,4 +169,4 @@ class FileSyncService:
                 yield packets.fin_packet()
                 return
             elif pkt.type == packets.ERR:
-                context.abort(grpc.StatusCode.UNKNOWN, f"error from receiver: {pkt.data.decode(errors='replace')}")
+                context.abort(StatusCode.UNKNOWN, f"error from receiver: {pkt.data.decode(errors='replace')}")

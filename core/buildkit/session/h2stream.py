@@ -1,7 +1,7 @@
 """One gRPC call on the session's HTTP/2 connection: its state, the servicer context the session
 services see, and the call runner that dispatches to a grpcio method handler.
 
-The handlers are grpcio ``RpcMethodHandler`` objects (``grpc.*_rpc_method_handler``), so the same
+The handlers are ``session.rpc.RpcMethodHandler`` objects (shaped like grpcio's), so the same
 services run on this server and on a grpcio server; the context offers what they use:
 ``invocation_metadata()``, ``abort()`` and ``is_active()``.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    import grpc
+    from depotci.core.buildkit.session.rpc import StatusCode
 
 __all__ = ["END", "Abort", "CallContext", "Cancelled", "Stream", "run_call"]
 
@@ -97,7 +97,7 @@ class CallContext:
     def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
         return self._stream.metadata
 
-    def abort(self, code: grpc.StatusCode, details: str) -> NoReturn:
+    def abort(self, code: StatusCode, details: str) -> NoReturn:
         raise Abort(int(code.value[0]), details)
 
     def is_active(self) -> bool:

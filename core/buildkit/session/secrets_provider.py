@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import grpc
 from depotci.core._gen.moby.buildkit.secrets.v1 import secrets_pb2
+from depotci.core.buildkit.session.rpc import (
+    RpcMethodHandler,
+    ServicerContext,
+    StatusCode,
+    unary_unary_rpc_method_handler,
+)
 
 __all__ = ["SecretsService"]
 
@@ -17,17 +22,17 @@ class SecretsService:
     def __init__(self, values: Mapping[str, bytes]) -> None:
         self._values = dict(values)
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    def methods(self) -> dict[str, RpcMethodHandler]:
         return {
-            "/moby.buildkit.secrets.v1.Secrets/GetSecret": grpc.unary_unary_rpc_method_handler(
+            "/moby.buildkit.secrets.v1.Secrets/GetSecret": unary_unary_rpc_method_handler(
                 self._get,
                 request_deserializer=secrets_pb2.GetSecretRequest.FromString,
                 response_serializer=secrets_pb2.GetSecretResponse.SerializeToString,
             )
         }
 
-    def _get(self, req: Any, context: grpc.ServicerContext) -> Any:
+    def _get(self, req: Any, context: ServicerContext) -> Any:
         value = self._values.get(req.ID)
         if value is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"secret {req.ID} not found")
+            context.abort(StatusCode.NOT_FOUND, f"secret {req.ID} not found")
         return secrets_pb2.GetSecretResponse(data=value)

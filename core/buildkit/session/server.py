@@ -17,12 +17,10 @@ import socket
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from depotci.core.buildkit.session.h2server import H2Connection
-
-if TYPE_CHECKING:
-    import grpc
+from depotci.core.buildkit.session.rpc import RpcMethodHandler, to_grpcio, unary_unary_rpc_method_handler
 
 __all__ = ["BACKEND_ENV", "HEALTH_CHECK", "SessionServer", "SessionService"]
 
@@ -35,7 +33,7 @@ MAX_MESSAGE = 64 << 20
 class SessionService(Protocol):
     """A service exposed on the session: its handlers and the full method names it serves."""
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]: ...
+    def methods(self) -> dict[str, RpcMethodHandler]: ...
 
 
 def _identity(b: bytes) -> bytes:
@@ -52,16 +50,14 @@ class SessionServer:
     def __init__(
         self, services: Iterable[SessionService], *, shared_key: str, name: str = "depotci", backend: str | None = None
     ) -> None:
-        import grpc
-
         self.uuid = secrets.token_hex(13)
         self.shared_key = shared_key
         self.name = name
         self.backend = backend or os.environ.get(BACKEND_ENV) or "h2"
         if self.backend not in ("h2", "grpcio"):
             raise ValueError(f"unknown session server backend {self.backend!r}: expected h2 or grpcio")
-        table: dict[str, grpc.RpcMethodHandler[Any, Any]] = {
-            HEALTH_CHECK: grpc.unary_unary_rpc_method_handler(
+        table: dict[str, RpcMethodHandler] = {
+            HEALTH_CHECK: unary_unary_rpc_method_handler(
                 _health, request_deserializer=_identity, response_serializer=_identity
             )
         }
@@ -160,9 +156,11 @@ def _grpcio_server(table: dict[str, Any], path: str) -> Any:
 
     import grpc
 
+    adapted = {name: to_grpcio(handler) for name, handler in table.items()}
+
     class _Handler(grpc.GenericRpcHandler):  # type: ignore[type-arg]
         def service(self, handler_call_details: Any) -> Any:
-            return table.get(handler_call_details.method)
+            return adapted.get(handler_call_details.method)
 
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="session"),

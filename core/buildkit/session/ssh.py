@@ -11,8 +11,14 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import grpc
 from depotci.core._gen.moby.sshforward.v1 import ssh_pb2
+from depotci.core.buildkit.session.rpc import (
+    RpcMethodHandler,
+    ServicerContext,
+    StatusCode,
+    stream_stream_rpc_method_handler,
+    unary_unary_rpc_method_handler,
+)
 
 __all__ = ["SSHService"]
 
@@ -23,36 +29,36 @@ class SSHService:
     def __init__(self, agents: Mapping[str, str]) -> None:
         self._agents = dict(agents)
 
-    def methods(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
+    def methods(self) -> dict[str, RpcMethodHandler]:
         return {
-            "/moby.sshforward.v1.SSH/CheckAgent": grpc.unary_unary_rpc_method_handler(
+            "/moby.sshforward.v1.SSH/CheckAgent": unary_unary_rpc_method_handler(
                 self._check,
                 request_deserializer=ssh_pb2.CheckAgentRequest.FromString,
                 response_serializer=ssh_pb2.CheckAgentResponse.SerializeToString,
             ),
-            "/moby.sshforward.v1.SSH/ForwardAgent": grpc.stream_stream_rpc_method_handler(
+            "/moby.sshforward.v1.SSH/ForwardAgent": stream_stream_rpc_method_handler(
                 self._forward,
                 request_deserializer=ssh_pb2.BytesMessage.FromString,
                 response_serializer=ssh_pb2.BytesMessage.SerializeToString,
             ),
         }
 
-    def _check(self, req: Any, context: grpc.ServicerContext) -> Any:
+    def _check(self, req: Any, context: ServicerContext) -> Any:
         if (req.ID or "default") not in self._agents:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {req.ID or 'default'}")
+            context.abort(StatusCode.NOT_FOUND, f"unset ssh forward key {req.ID or 'default'}")
         return ssh_pb2.CheckAgentResponse()
 
-    def _forward(self, requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+    def _forward(self, requests: Iterator[Any], context: ServicerContext) -> Iterator[Any]:
         md = dict(context.invocation_metadata() or ())
         key = str(md.get("buildkit.ssh.id") or "default")
         path = self._agents.get(key)
         if path is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"unset ssh forward key {key}")
+            context.abort(StatusCode.NOT_FOUND, f"unset ssh forward key {key}")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(path)
         except OSError as exc:
-            context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot connect to ssh agent {key}: {exc.strerror}")
+            context.abort(StatusCode.UNAVAILABLE, f"cannot connect to ssh agent {key}: {exc.strerror}")
 
         def upstream() -> None:
             try:
