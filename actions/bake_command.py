@@ -29,6 +29,7 @@ from depotci.actions.outputs import Workflow
 from depotci.actions.progress import ProgressTap
 from depotci.actions.report import annotate, depot_ids, error_excerpt, publish_outputs
 from depotci.actions.summary import TargetResult, render_summary
+from depotci.core.buildkit.metadata import read_metadata_file
 from depotci.core.commands.bake_run import BakeRequest
 from depotci.core.errors import DepotError, InputError, UsageError
 
@@ -91,14 +92,6 @@ def _workdir(cwd: str, inputs: BakeInputs) -> str:
     return path
 
 
-def _read_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
 
 def run_bake_action(env: Mapping[str, str], wf: Workflow, *, cwd: str, oidc: OidcExchange = github_oidc) -> int:
     """Run the bake action; returns the exit code (build errors are annotated, not raised)."""
@@ -129,7 +122,7 @@ def run_bake_action(env: Mapping[str, str], wf: Workflow, *, cwd: str, oidc: Oid
                 bake_run.run_prepared_bake(prepared, bake_env, stderr=cast(TextIO, tap))
             except DepotError as exc:
                 failure = exc
-        metadata = _read_json(metadata_file)
+        metadata = read_metadata_file(metadata_file)
     duration = time.monotonic() - started
     rows = _rows(builds, metadata, failure, duration, tap)
     build_id, project_id = depot_ids(metadata)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from depotci.actions.lists import parse_bool_input, parse_list
+from depotci.core.ci_lists import parse_bool_input, parse_list
 
 __all__ = [
     "BakeInputs",

@@ -12,11 +12,11 @@ too (its own token order reads ``DEPOT_OIDC_TOKEN`` in GitLab jobs).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
+from depotci.core.buildkit.metadata import read_metadata_file
 from depotci.core.commands.bake_run import BakeRequest, PreparedBake
 from depotci.core.diagnostics import from_error, from_metadata_warnings
 from depotci.core.errors import DepotError
@@ -26,7 +26,7 @@ from depotci.gitlab.inputs import BAKE_INPUTS, Inputs, read_inputs
 from depotci.gitlab.log import MaskedStream, section
 from depotci.gitlab.oidc import OIDC_VARIABLE, describe, resolve_credentials
 from depotci.gitlab.options import provenance_value
-from depotci.gitlab.outputs import annotations_report, bake_outputs, write_json
+from depotci.gitlab.outputs import bake_outputs
 
 __all__ = ["bake_request", "describe_route", "run_bake_job"]
 
@@ -96,27 +96,20 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
             bake_run.run_prepared_bake(prepared, cenv, stderr=err.text)
     except DepotError as exc:
         err.flush()
-        finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text)
-        write_json(paths.annotations, annotations_report(link.get("url", ""), ""))
+        finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text, link_url=link.get("url", ""))
         err.flush()
         return 1
-    metadata = _read_json(paths.metadata)
+    metadata = read_metadata_file(paths.metadata)
     values = bake_outputs(
         inputs.text("output-prefix"), metadata, build_url=link.get("url", ""),
         metadata_path=os.path.relpath(paths.metadata, genv.project_dir),
     )
     write_outputs(paths, values, err.text)
-    finish_reports(paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text)
-    write_json(paths.annotations, annotations_report(link.get("url", ""), values.get(f"{inputs.text('output-prefix')}_BUILD_ID", "")))
+    build_id = values.get(f"{inputs.text('output-prefix')}_BUILD_ID", "")
+    finish_reports(
+        paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
+    )
     err.flush()
     stdout.flush()
     return 0
 
-
-def _read_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            value = json.load(fh)
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}

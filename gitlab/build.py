@@ -74,12 +74,22 @@ def watch_build_link(stream: MaskedStream) -> dict[str, str]:
 
 
 def finish_reports(
-    paths: OutputPaths, diags: list[Diagnostic], genv: GitLabEnv, cwd: str, fallback: str, log: TextIO
+    paths: OutputPaths,
+    diags: list[Diagnostic],
+    genv: GitLabEnv,
+    cwd: str,
+    fallback: str,
+    log: TextIO,
+    *,
+    link_url: str,
+    build_id: str = "",
 ) -> None:
-    """Log each diagnostic and write the code-quality report (always, so the artifact exists)."""
+    """Log each diagnostic and write the code-quality and annotations reports (always, so the
+    artifacts exist, on success and failure alike)."""
     for d in diags:
         log.write(render_line(d, genv, cwd) + "\n")
     write_json(paths.code_quality, code_quality(diags, genv, cwd, fallback))
+    write_json(paths.annotations, annotations_report(link_url, build_id))
 
 
 def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextIO) -> int:
@@ -112,8 +122,7 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
                 result = run_build(opts, cenv, stdout=out.text, stderr=err.text)
         except DepotError as exc:
             err.flush()
-            finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text)
-            write_json(paths.annotations, annotations_report(link.get("url", ""), ""))
+            finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text, link_url=link.get("url", ""))
             err.flush()
             return 1
     metadata = result.metadata  # the core wrote it to paths.metadata (--metadata-file)
@@ -122,9 +131,10 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
         metadata_path=os.path.relpath(paths.metadata, genv.project_dir),
     )
     write_outputs(paths, values, err.text)
-    finish_reports(paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text)
     build_id = str((metadata.get("depot.build") or {}).get("buildID", ""))
-    write_json(paths.annotations, annotations_report(link.get("url", ""), build_id))
+    finish_reports(
+        paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
+    )
     err.flush()
     out.flush()
     return 0

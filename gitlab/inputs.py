@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from depotci.core.ci_lists import parse_bool_input, parse_list
 from depotci.core.errors import UsageError
-from depotci.gitlab.lists import parse_bool, parse_list
 
 __all__ = ["BAKE_INPUTS", "BUILD_INPUTS", "InputSpec", "Inputs", "env_name", "read_inputs"]
 
@@ -95,7 +95,7 @@ def env_name(name: str) -> str:
 
 def _parse(spec: InputSpec, text: str) -> Value:
     if spec.kind == "boolean":
-        return parse_bool(spec.name, text, default=_DEFAULTS.get(spec.name) == "true")
+        return parse_bool_input(spec.name, text, default=_DEFAULTS.get(spec.name) == "true")
     if spec.kind == "csv":
         return tuple(parse_list(text))
     if spec.kind == "lines":

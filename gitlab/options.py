@@ -14,9 +14,9 @@ import os
 from collections.abc import Mapping
 
 from depotci.core.buildopts.model import BuildOptions
+from depotci.core.ci_lists import parse_bool_input
 from depotci.core.errors import InputError, UsageError
 from depotci.gitlab.inputs import BUILD_INPUTS, Inputs
-from depotci.gitlab.lists import parse_bool
 
 __all__ = ["build_argv", "build_options", "provenance_value", "secret_values"]
 
@@ -30,7 +30,7 @@ def provenance_value(raw: str, job_url: str) -> str:
     if not raw:
         return ""
     try:
-        on = parse_bool("provenance", raw)
+        on = parse_bool_input("provenance", raw)
     except UsageError:
         if "builder-id=" in raw or not job_url:
             return raw

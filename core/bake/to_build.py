@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from depotci.core.bake.model import BakePlan, ResolvedTarget
-from depotci.core.buildopts.fields import absolute, parse_go_bool
+from depotci.core.buildopts.fields import absolute, env_flag
 from depotci.core.buildopts.model import BuildOptions, ExportSpec, NamedContext, Platform, attrs_of
 from depotci.core.buildopts.parse import (
     parse_network,
@@ -140,16 +140,6 @@ def _contexts(t: ResolvedTarget, cwd: str) -> tuple[tuple[NamedContext, ...], tu
     return tuple(named), tuple(linked)
 
 
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
-    value = env.get(name, "")
-    if value == "":
-        return False
-    b = parse_go_bool(value)
-    if b is None:
-        raise UsageError(f"invalid {name} value '{value}': expected true or false")
-    return b
-
-
 def _outputs(t: ResolvedTarget, cwd: str) -> tuple[ExportSpec, ...]:
     outputs = tuple(parse_output(_typed(o), cwd) for o in t.outputs)
     if sum(1 for o in outputs if o.dest == "-") > 1:
@@ -196,8 +186,8 @@ def _build(
         attests=parse_attests(attests, ["--attest"] * len(attests)),
         network=parse_network(t.network or "default"),
         shm_size=parse_shm_size(t.shm_size) if t.shm_size else 0,
-        no_default_load=t.linked or _env_flag(env, "BUILDX_NO_DEFAULT_LOAD"),
-        no_default_attestations=_env_flag(env, "BUILDX_NO_DEFAULT_ATTESTATIONS"),
+        no_default_load=t.linked or env_flag(env, "BUILDX_NO_DEFAULT_LOAD"),
+        no_default_attestations=env_flag(env, "BUILDX_NO_DEFAULT_ATTESTATIONS"),
         project=t.project_id,
         build_platform=_build_platform(build_platform, env),
     )

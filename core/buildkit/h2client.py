@@ -195,16 +195,9 @@ class H2ClientConnection:
         if ftype == w.DATA:
             self._data(sid, flags, payload)
         elif ftype in (w.HEADERS, w.CONTINUATION):
-            if ftype == w.HEADERS:
-                block[:] = [sid, flags, bytearray(w.payload_of(flags, payload, headers=True))]
-            elif not block or block[0] != sid:
-                raise ValueError("unexpected CONTINUATION frame")
-            else:
-                block[2] += payload
-            if flags & w.END_HEADERS:
-                hsid, hflags, data = block
-                block.clear()
-                self._headers(hsid, hflags, bytes(data))
+            done = w.header_block(ftype, flags, sid, payload, block)
+            if done is not None:
+                self._headers(*done)
         elif ftype == w.RST_STREAM:
             call = self._calls.get(sid)
             if call is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from depotci.core.errors import InputError
 
-__all__ = ["decode_exporter_response", "go_json", "pushed_with_moby", "write_metadata_file"]
+__all__ = ["decode_exporter_response", "go_json", "pushed_with_moby", "read_metadata_file", "write_metadata_file"]
 
 
 def decode_exporter_response(resp: Mapping[str, str]) -> dict[str, Any]:
@@ -75,3 +75,14 @@ def write_metadata_file(path: str, data: Mapping[str, Any]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise InputError(f"cannot write metadata file '{path}': {exc.strerror}") from None
+
+
+def read_metadata_file(path: str) -> dict[str, Any]:
+    """A metadata file written by ``write_metadata_file`` (also after a partly failed bake, which writes
+    the targets that finished); ``{}`` when it is missing or not a JSON object."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from depotci.core.errors import UsageError
 
-__all__ = ["absolute", "bad_value", "parse_go_bool", "split_csv", "split_string_slice"]
+__all__ = ["absolute", "bad_value", "env_flag", "parse_go_bool", "split_csv", "split_string_slice"]
 
 
 def bad_value(flag: str, value: str, reason: str) -> UsageError:
@@ -67,6 +68,17 @@ def split_string_slice(flag: str, values: list[str] | tuple[str, ...]) -> list[s
 
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """A boolean environment switch (``BUILDX_NO_DEFAULT_LOAD``...): unset or empty is False."""
+    value = env.get(name, "")
+    if value == "":
+        return False
+    b = parse_go_bool(value)
+    if b is None:
+        raise UsageError(f"invalid {name} value '{value}': expected true or false")
+    return b
 
 
 def parse_go_bool(value: str) -> bool | None:

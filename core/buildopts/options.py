@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Mapping
 from typing import cast
 
-from depotci.core.buildopts.fields import absolute, bad_value, parse_go_bool, split_string_slice
+from depotci.core.buildopts.fields import absolute, bad_value, env_flag, split_string_slice
 from depotci.core.buildopts.model import BuildOptions, CacheEntry, ExportSpec, Platform, Progress, SSHSpec
 from depotci.core.buildopts.parse import (
     canonicalize_attest,
@@ -89,16 +89,6 @@ def _ssh(ns: argparse.Namespace, env: Mapping[str, str], cwd: str, context: str)
 def _caches(ns: argparse.Namespace, flag: str, cwd: str) -> tuple[CacheEntry, ...]:
     name = flag.removeprefix("--").replace("-", "_")
     return tuple(e for v in _list(ns, name) for e in parse_cache_entry(flag, v, cwd))
-
-
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
-    value = env.get(name, "")
-    if value == "":
-        return False
-    b = parse_go_bool(value)
-    if b is None:
-        raise UsageError(f"invalid {name} value '{value}': expected true or false")
-    return b
 
 
 def _progress(ns: argparse.Namespace) -> tuple[Progress, bool]:
@@ -186,8 +176,8 @@ def options_from_args(
         quiet=quiet,
         progress=progress,
         buildkit_host=str(ns.buildkit_host or ""),
-        no_default_load=_env_flag(env, "BUILDX_NO_DEFAULT_LOAD"),
-        no_default_attestations=_env_flag(env, "BUILDX_NO_DEFAULT_ATTESTATIONS"),
+        no_default_load=env_flag(env, "BUILDX_NO_DEFAULT_LOAD"),
+        no_default_attestations=env_flag(env, "BUILDX_NO_DEFAULT_ATTESTATIONS"),
         project=str(ns.project or ""),
         token=str(ns.token or ""),
         save=bool(ns.save),

@@ -115,17 +115,10 @@ class H2Connection:
             raise ValueError("expected a CONTINUATION frame")
         if ftype == w.DATA:
             self._data(sid, flags, payload)
-        elif ftype == w.HEADERS or ftype == w.CONTINUATION:
-            if ftype == w.HEADERS:
-                header_block[:] = [sid, flags, bytearray(w.payload_of(flags, payload, headers=True))]
-            elif not header_block or header_block[0] != sid:
-                raise ValueError("unexpected CONTINUATION frame")
-            else:
-                header_block[2] += payload
-            if flags & w.END_HEADERS:
-                hsid, hflags, block = header_block
-                header_block.clear()
-                self._headers(hsid, hflags, bytes(block))
+        elif ftype in (w.HEADERS, w.CONTINUATION):
+            done = w.header_block(ftype, flags, sid, payload, header_block)
+            if done is not None:
+                self._headers(*done)
         elif ftype == w.RST_STREAM:
             self._reset(sid)
         elif ftype == w.SETTINGS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 __all__ = [
     "ACK",
@@ -30,6 +31,7 @@ __all__ = [
     "frame",
     "frame_header",
     "grpc_message_encode",
+    "header_block",
     "parse_settings",
     "payload_of",
     "response_headers",
@@ -87,6 +89,22 @@ def payload_of(flags: int, payload: bytes, *, headers: bool = False) -> bytes:
     if end < start:
         raise ValueError("padding longer than the frame")
     return payload[start:end]
+
+
+def header_block(ftype: int, flags: int, sid: int, payload: bytes, block: list[Any]) -> tuple[int, int, bytes] | None:
+    """Assemble a header block from HEADERS + CONTINUATION frames (``block`` holds the partial state
+    between calls). Returns ``(stream id, HEADERS flags, block bytes)`` once END_HEADERS arrives."""
+    if ftype == HEADERS:
+        block[:] = [sid, flags, bytearray(payload_of(flags, payload, headers=True))]
+    elif not block or block[0] != sid:
+        raise ValueError("unexpected CONTINUATION frame")
+    else:
+        block[2] += payload
+    if not flags & END_HEADERS:
+        return None
+    hsid, hflags, data = block
+    block.clear()
+    return hsid, hflags, bytes(data)
 
 
 def _int(value: int, prefix_bits: int, first: int = 0) -> bytes:

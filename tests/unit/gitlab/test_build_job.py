@@ -98,7 +98,7 @@ def test_input_errors_are_one_error_line_from_main(monkeypatch: pytest.MonkeyPat
     for key, value in _env(project, DEPOTCI_INPUT_PUSH="yes").items():
         monkeypatch.setenv(key, value)
     assert main(["build"]) == 1
-    assert capsys.readouterr().err.strip().endswith("ERROR:\x1b[0m invalid input push 'yes': expected true or false")
+    assert capsys.readouterr().err.strip().endswith("ERROR:\x1b[0m invalid input 'push' value 'yes': expected true or false")
     assert main(["nope"]) == 2
 
 

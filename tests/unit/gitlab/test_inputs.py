@@ -48,7 +48,7 @@ def test_bake_set_keeps_quotes() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("DEPOTCI_INPUT_PUSH", "yes", "invalid input push 'yes': expected true or false"),
+        ("DEPOTCI_INPUT_PUSH", "yes", "invalid input 'push' value 'yes': expected true or false"),
         ("DEPOTCI_INPUT_OUTPUT_PREFIX", "1ABC", "invalid input output-prefix '1ABC'"),
         ("DEPOTCI_INPUT_OUTPUT_PREFIX", "MY-PREFIX", "invalid input output-prefix 'MY-PREFIX'"),
     ],

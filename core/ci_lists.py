@@ -1,4 +1,6 @@
-"""How the anchors parse list and boolean inputs (specs/ci-plugins.md §1.1), reproduced exactly.
+"""How CI list and boolean inputs are parsed (specs/ci-plugins.md §1.1): the GitHub anchors' rules,
+reproduced exactly, and used by the GitLab components too so a pipeline moved from GitHub keeps its values.
+Provider-neutral text parsing: it knows no CI variables.
 
 The toolkit feeds the whole input to csv-parse (``relaxQuotes``, ``relaxColumnCount``, ``skipEmptyLines``):
 each line is a record, commas separate fields, double quotes delimit a field that may hold commas and

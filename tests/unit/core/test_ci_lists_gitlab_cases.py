@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from depotci.core.ci_lists import parse_bool_input, parse_list
 from depotci.core.errors import UsageError
-from depotci.gitlab.lists import parse_bool, parse_list
 
 
 @pytest.mark.parametrize(
@@ -36,10 +36,10 @@ def test_parse_list(text: str, kwargs: dict[str, bool], expected: list[str]) -> 
      ("FALSE", True, False), ("", True, True), ("  ", False, False), (" true ", False, True)],
 )
 def test_parse_bool(text: str, default: bool, expected: bool) -> None:
-    assert parse_bool("push", text, default) is expected
+    assert parse_bool_input("push", text, default) is expected
 
 
 @pytest.mark.parametrize("text", ["yes", "1", "tRue", "on"])
 def test_parse_bool_refuses_other_words(text: str) -> None:
-    with pytest.raises(UsageError, match=rf"invalid input push '{text}': expected true or false"):
-        parse_bool("push", text)
+    with pytest.raises(UsageError, match=rf"invalid input 'push' value '{text}': expected true or false"):
+        parse_bool_input("push", text)

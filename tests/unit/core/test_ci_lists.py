@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from depotci.actions.lists import parse_bool_input, parse_list
+from depotci.core.ci_lists import parse_bool_input, parse_list
 from depotci.core.errors import UsageError
 
 
