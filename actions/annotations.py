@@ -6,13 +6,13 @@ workspace is left as it is (GitHub then shows the annotation without a file link
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from depotci.core.diagnostics import Diagnostic, from_metadata_warnings, read_dockerfiles
 from depotci.core.errors import BuildFailed, DepotError
 
 __all__ = ["Annotation", "error_annotation", "warning_annotations", "workspace_path"]
@@ -57,44 +57,32 @@ def error_annotation(err: DepotError, *, workspace: str, cwd: str, title: str = 
     return Annotation("error", message, workspace_path(loc.file, workspace, cwd), loc.line, title)
 
 
-def _b64(value: Any) -> str:
-    try:
-        return base64.b64decode(str(value)).decode("utf-8", "replace")
-    except ValueError:
-        return str(value)
-
-
-def _from_metadata(warnings: Sequence[Mapping[str, Any]], dockerfile: str) -> list[Annotation]:
+def _from_metadata(diags: Sequence[Diagnostic], workspace: str, cwd: str) -> list[Annotation]:
     out: list[Annotation] = []
-    for w in warnings:
-        short = _LINE_SUFFIX.sub("", _b64(w.get("short", "")))
-        detail = " ".join(_b64(d) for d in w.get("detail") or [])
-        url = str(w.get("url") or "")
-        filename = str((w.get("sourceInfo") or {}).get("filename") or "")
-        ranges = w.get("range") or []
-        line = int(((ranges[0] or {}).get("start") or {}).get("line") or 0) if ranges else 0
-        file = dockerfile if filename and dockerfile.endswith(filename) else filename
-        message = short + (f"\nMore info: {url}" if url else "")
-        out.append(Annotation("warning", message, file, line, detail))
+    for d in diags:
+        message = d.summary + (f"\nMore info: {d.url}" if d.url else "")
+        out.append(Annotation("warning", message, workspace_path(d.file, workspace, cwd), d.line, d.detail))
     return out
 
 
 def warning_annotations(
-    metadata: Mapping[str, Any], progress_warnings: Iterable[str], dockerfile: str
+    metadata: Mapping[str, Any], progress_warnings: Iterable[str], dockerfiles: Sequence[str], *, workspace: str, cwd: str
 ) -> list[Annotation]:
-    """BuildKit warnings as annotations on ``dockerfile`` (workspace-relative).
+    """BuildKit warnings as annotations, on the Dockerfile each is about (workspace-relative).
 
-    Prefers buildx's ``buildx.build.warnings`` metadata (full source info); otherwise the ``WARN:`` lines
-    of the progress, whose text ends with ``(line N)``.
+    Prefers buildx's ``buildx.build.warnings`` metadata (full source info), placed among ``dockerfiles``
+    (the Dockerfiles the build read, relative to ``cwd`` or absolute); otherwise the ``WARN:`` lines of the
+    progress, whose text ends with ``(line N)``, on the first Dockerfile.
     """
-    structured = metadata.get("buildx.build.warnings")
-    if isinstance(structured, list) and structured:
-        return _from_metadata(structured, dockerfile)
+    diags = from_metadata_warnings(metadata, read_dockerfiles(os.path.join(cwd, p) for p in dockerfiles if p))
+    if diags:
+        return _from_metadata(diags, workspace, cwd)
+    first = workspace_path(dockerfiles[0], workspace, cwd) if dockerfiles and dockerfiles[0] else ""
     out: list[Annotation] = []
     for text in progress_warnings:
         m = _LINE_SUFFIX.search(text)
         rule, sep, rest = text.partition(": ")
         title = rule if sep and " " not in rule else ""
         message = _LINE_SUFFIX.sub("", rest if title else text)
-        out.append(Annotation("warning", message, dockerfile if m else "", int(m.group(1)) if m else 0, title))
+        out.append(Annotation("warning", message, first if m else "", int(m.group(1)) if m else 0, title))
     return out

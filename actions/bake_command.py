@@ -30,6 +30,7 @@ from depotci.actions.progress import ProgressTap
 from depotci.actions.report import annotate, depot_ids, error_excerpt, publish_outputs
 from depotci.actions.summary import TargetResult, render_summary
 from depotci.core.buildkit.metadata import read_metadata_file
+from depotci.core.buildopts.plan_inputs import local_dockerfile
 from depotci.core.commands.bake_run import BakeRequest
 from depotci.core.errors import DepotError, InputError, UsageError
 
@@ -130,7 +131,9 @@ def run_bake_action(env: Mapping[str, str], wf: Workflow, *, cwd: str, oidc: Oid
         "metadata": json.dumps(metadata, indent=2) if metadata else "",
         "digests": json.dumps(target_digests(metadata), sort_keys=True), "build-id": build_id, "project-id": project_id,
     })
-    annotate(wf, warning_annotations(metadata, tap.counts.warnings, ""))
+    if gh.checks_annotations:
+        dockerfiles = [local_dockerfile(b.options) for b in builds.values()]
+        annotate(wf, warning_annotations(metadata, tap.counts.warnings, dockerfiles, workspace=gh.workspace, cwd=workdir))
     if failure is not None:
         annotate(wf, [error_annotation(failure, workspace=gh.workspace, cwd=workdir, title="Bake failed")])
     wf.summary(render_summary("Depot bake summary", rows))

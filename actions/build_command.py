@@ -12,16 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, TextIO, cast
 
-from depotci.actions.annotations import error_annotation, warning_annotations, workspace_path
+from depotci.actions.annotations import error_annotation, warning_annotations
 from depotci.actions.args import PlannedArgs, build_argv
 from depotci.actions.auth import Auth, OidcExchange, github_oidc, resolve_auth
 from depotci.actions.env import GitHubEnv
-from depotci.actions.inputs import BuildPushInputs, deprecations, read_build_push_inputs
+from depotci.actions.inputs import deprecations, read_build_push_inputs
 from depotci.actions.outputs import Workflow
 from depotci.actions.progress import ProgressTap
 from depotci.actions.report import annotate, depot_ids, error_excerpt, publish_outputs
 from depotci.actions.summary import TargetResult, render_summary
 from depotci.core.buildopts.model import BuildOptions
+from depotci.core.buildopts.plan_inputs import local_dockerfile
 from depotci.core.errors import DepotError, UsageError
 
 __all__ = ["build_options", "core_build", "run_build_push"]
@@ -78,11 +79,6 @@ def core_build(opts: BuildOptions, env: Mapping[str, str], *, stdout: TextIO, st
     return run_build_api(replace(opts, token="", project=""), env, target, stdout=stdout, stderr=stderr)
 
 
-def _dockerfile(inputs: BuildPushInputs, opts: BuildOptions, gh: GitHubEnv, cwd: str) -> str:
-    path = opts.dockerfile or (os.path.join(opts.context, "Dockerfile") if os.path.isabs(opts.context) else "")
-    return workspace_path(path, gh.workspace, cwd) if path else inputs.file
-
-
 def run_build_push(
     env: Mapping[str, str], wf: Workflow, *, cwd: str, build: Builder | None = None, oidc: OidcExchange = github_oidc
 ) -> int:
@@ -126,7 +122,9 @@ def run_build_push(
             "metadata": json.dumps(metadata, indent=2) if metadata else "",
             "build-id": build_id, "project-id": project_id,
         })
-    annotate(wf, warning_annotations(metadata, counts.warnings, _dockerfile(inputs, opts, gh, cwd)))
+    if gh.checks_annotations:
+        dockerfiles = [local_dockerfile(opts)]
+        annotate(wf, warning_annotations(metadata, counts.warnings, dockerfiles, workspace=gh.workspace, cwd=cwd))
     if failure is not None:
         annotate(wf, [error_annotation(failure, workspace=gh.workspace, cwd=cwd, title="Build failed")])
     wf.summary(render_summary("Depot build summary", [row]))

@@ -30,6 +30,7 @@ class GitHubEnv:
     runner_temp: str = ""
     id_token_url: str = ""
     id_token_request_token: str = field(default="", repr=False)
+    checks_annotations: bool = True  # DOCKER_BUILD_CHECKS_ANNOTATIONS, as docker's actions read it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GitHubEnv:
@@ -50,6 +51,8 @@ class GitHubEnv:
             runner_temp=env.get("RUNNER_TEMP", ""),
             id_token_url=env.get("ACTIONS_ID_TOKEN_REQUEST_URL", ""),
             id_token_request_token=env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN", ""),
+            checks_annotations=env.get("DOCKER_BUILD_CHECKS_ANNOTATIONS", "").strip().lower()
+            not in ("false", "0"),
         )
 
     @property

@@ -6,7 +6,8 @@ A fixture repository holds the actions and a workflow with two steps: the first 
 moment the action's step is about to start), the second is ``uses: ./`` with ``buildkit-host`` pointing at
 a loopback TCP listener owned by this script, which records the moment of its first connection (the
 first request to the builder) and closes it (the build then fails; that is not measured). Overhead =
-first connection - timestamp. ``--runs`` cold runs (each with a fresh cache) and warm runs (one cache).
+first connection - timestamp. ``--runs`` cold runs (each with a fresh install cache and a fresh HOME, so
+pip's download cache is empty too) and warm runs (one cache).
 
     .venv/bin/python bench/action_setup.py [--runs 3]
 
@@ -82,13 +83,16 @@ def _repo(dest: Path) -> Path:
     return repo
 
 
-def _once(repo: Path, act: Path, cache: Path, work: Path) -> float:
+def _once(repo: Path, act: Path, cache: Path, work: Path, home: Path) -> float:
+    """One act run; ``home`` holds pip's download cache, so a fresh one is a runner that has never
+    downloaded the dependencies."""
     listener = FirstConnection()
     stamp = work / "stamp"
     cmd = [str(act), "workflow_dispatch", "-W", "bench.yml", "-P", "ubuntu-latest=-self-hosted", "--no-cache-server",
            "--action-cache-path", str(work / "act-cache"), "--var", f"STAMP_FILE={stamp}",
            "--var", f"BUILDKIT=tcp://127.0.0.1:{listener.port}", "--env", f"DEPOTCI_ACTION_CACHE={cache}"]
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:" + str(Path(sys.executable).parent), "HOME": str(work)}
+    home.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:" + str(Path(sys.executable).parent), "HOME": str(home)}
     out = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
     listener.sock.close()
     if listener.at is None or not stamp.exists():
@@ -108,9 +112,9 @@ def main() -> int:
         cold = []
         for i in range(args.runs):
             cache = work / f"cold-{i}"
-            cold.append(_once(repo, act, cache, work))
+            cold.append(_once(repo, act, cache, work, work / f"home-{i}"))
         warm_cache = work / "cold-0"
-        warm = [_once(repo, act, warm_cache, work) for _ in range(args.runs)]
+        warm = [_once(repo, act, warm_cache, work, work / "home-0") for _ in range(args.runs)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for name, values, target in (("cold", cold, 5.0), ("warm", warm, 1.5)):

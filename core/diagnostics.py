@@ -6,7 +6,7 @@ A ``Diagnostic`` is one problem at one place in a user file. Two sources produce
   an ``error`` at that file and line, any other error an ``error`` without a position.
 - ``from_metadata_warnings``: the ``buildx.build.warnings`` list of a metadata file (BuildKit
   ``VertexWarning`` objects as buildx writes them: ``short``/``detail`` base64, ``url``, ``sourceInfo``,
-  ``range``), as ``warning`` entries.
+  ``range``), as ``warning`` entries, each placed on the Dockerfile it is about (``place_warnings``).
 
 Paths are kept as the core reported them; the front end makes them relative to its workspace.
 """
@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from depotci.core.errors import BuildFailed, DepotError
 
-__all__ = ["Diagnostic", "Severity", "from_error", "from_metadata_warnings"]
+__all__ = ["Diagnostic", "Severity", "from_error", "from_metadata_warnings", "read_dockerfiles"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -82,7 +82,28 @@ def _first_line(ranges: Any) -> tuple[int, int]:
     return int(start.get("line") or 0), int(end.get("line") or 0)
 
 
-def _warning(w: Mapping[str, Any]) -> Diagnostic:
+def _data(source: Any) -> bytes | None:
+    value = source.get("data") if isinstance(source, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _place(filename: str, data: bytes | None, dockerfiles: Mapping[str, bytes | None]) -> str:
+    """The Dockerfile a warning is about: the first of ``dockerfiles`` whose path ends with ``filename``
+    and whose content is the warning's source (buildx's GitHub toolkit rule); else the first whose path
+    ends with ``filename``; else ``filename`` as BuildKit reported it."""
+    named = [p for p in dockerfiles if filename and (p == filename or p.endswith("/" + filename.lstrip("/")))]
+    for path in named:
+        if data is None or dockerfiles[path] == data:
+            return path
+    return named[0] if named else filename
+
+
+def _warning(w: Mapping[str, Any], dockerfiles: Mapping[str, bytes | None]) -> Diagnostic:
     summary = _LINE_SUFFIX.sub("", _b64(w.get("short")))
     details = w.get("detail") or []
     title = " ".join(_b64(d) for d in details if isinstance(d, str))
@@ -92,7 +113,9 @@ def _warning(w: Mapping[str, Any]) -> Diagnostic:
     return Diagnostic(
         severity="warning",
         summary=summary or "build warning",
-        file=str(source.get("filename") or "") if isinstance(source, dict) else "",
+        file=_place(
+            str(source.get("filename") or "") if isinstance(source, dict) else "", _data(source), dockerfiles
+        ),
         line=line,
         end_line=end_line,
         detail=title,
@@ -101,8 +124,24 @@ def _warning(w: Mapping[str, Any]) -> Diagnostic:
     )
 
 
-def from_metadata_warnings(metadata: Mapping[str, Any]) -> list[Diagnostic]:
-    """The ``buildx.build.warnings`` of a build or bake metadata map as warning diagnostics."""
+def from_metadata_warnings(
+    metadata: Mapping[str, Any], dockerfiles: Mapping[str, bytes | None] | None = None
+) -> list[Diagnostic]:
+    """The ``buildx.build.warnings`` of a build or bake metadata map as warning diagnostics, placed on
+    ``dockerfiles`` (path → content, from ``read_dockerfiles``: the Dockerfiles the build used)."""
     raw = metadata.get("buildx.build.warnings")
     items: Iterable[Any] = raw if isinstance(raw, list) else ()
-    return [_warning(w) for w in items if isinstance(w, dict)]
+    return [_warning(w, dockerfiles or {}) for w in items if isinstance(w, dict)]
+
+
+def read_dockerfiles(paths: Iterable[str]) -> dict[str, bytes | None]:
+    """``path → content`` for ``from_metadata_warnings`` (None when unreadable; empty paths skipped)."""
+    out: dict[str, bytes | None] = {}
+    for path in paths:
+        if path and path not in out:
+            try:
+                with open(path, "rb") as f:
+                    out[path] = f.read()
+            except OSError:
+                out[path] = None
+    return out

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from depotci.core.buildkit.metadata import read_metadata_file
+from depotci.core.buildopts.plan_inputs import local_dockerfile
 from depotci.core.commands.bake_run import BakeRequest, PreparedBake
-from depotci.core.diagnostics import from_error, from_metadata_warnings
+from depotci.core.diagnostics import from_error, from_metadata_warnings, read_dockerfiles
 from depotci.core.errors import DepotError
 from depotci.gitlab.build import OutputPaths, core_env, finish_reports, watch_build_link, write_outputs
 from depotci.gitlab.env import GitLabEnv
@@ -100,6 +101,9 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
         err.flush()
         return 1
     metadata = read_metadata_file(paths.metadata)
+    dockerfiles = read_dockerfiles(
+        os.path.join(workdir, local_dockerfile(b.options)) for b in prepared.builds.values()
+    )
     values = bake_outputs(
         inputs.text("output-prefix"), metadata, build_url=link.get("url", ""),
         metadata_path=os.path.relpath(paths.metadata, genv.project_dir),
@@ -107,7 +111,7 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
     write_outputs(paths, values, err.text)
     build_id = values.get(f"{inputs.text('output-prefix')}_BUILD_ID", "")
     finish_reports(
-        paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
+        paths, from_metadata_warnings(metadata, dockerfiles), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
     )
     err.flush()
     stdout.flush()

@@ -14,7 +14,8 @@ import tempfile
 from collections.abc import Mapping
 from typing import TextIO
 
-from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings
+from depotci.core.buildopts.plan_inputs import local_dockerfile
+from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings, read_dockerfiles
 from depotci.core.errors import DepotError
 from depotci.gitlab.env import GitLabEnv
 from depotci.gitlab.inputs import BUILD_INPUTS, Inputs, read_inputs
@@ -50,6 +51,9 @@ def core_env(inputs: Inputs, env: Mapping[str, str], creds: Credentials | None =
     token as ``DEPOT_TOKEN``. The token goes there rather than into ``--token`` because the core treats
     ``--token`` as a request for the API even without a project, and its planner refuses it."""
     out = dict(env)
+    out.setdefault(
+        "BUILDX_METADATA_WARNINGS", "true"
+    )  # warnings with their Dockerfile lines, for code quality
     if inputs.text("api-url"):
         out["DEPOT_API_URL"] = inputs.text("api-url")
     if creds is not None:
@@ -133,7 +137,7 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
     write_outputs(paths, values, err.text)
     build_id = str((metadata.get("depot.build") or {}).get("buildID", ""))
     finish_reports(
-        paths, from_metadata_warnings(metadata), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
+        paths, from_metadata_warnings(metadata, read_dockerfiles([local_dockerfile(opts)])), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
     )
     err.flush()
     out.flush()

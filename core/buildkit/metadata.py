@@ -13,12 +13,20 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from depotci.core.buildkit.progress.model import Range, VertexWarning
 from depotci.core.errors import InputError
 
-__all__ = ["decode_exporter_response", "go_json", "pushed_with_moby", "read_metadata_file", "write_metadata_file"]
+__all__ = [
+    "decode_exporter_response",
+    "go_json",
+    "pushed_with_moby",
+    "read_metadata_file",
+    "warnings_json",
+    "write_metadata_file",
+]
 
 
 def decode_exporter_response(resp: Mapping[str, str]) -> dict[str, Any]:
@@ -42,6 +50,48 @@ def pushed_with_moby(resp: Mapping[str, str]) -> dict[str, str]:
     out = dict(resp)
     if "containerimage.config.digest" not in out and "containerimage.digest" in out:
         out["containerimage.config.digest"] = out["containerimage.digest"]
+    return out
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _position(line: int, character: int) -> dict[str, int]:
+    return {k: v for k, v in (("line", line), ("character", character)) if v}
+
+
+def _range_json(r: Range) -> dict[str, Any]:
+    return {
+        "start": _position(r.start_line, r.start_character),
+        "end": _position(r.end_line, r.end_character),
+    }
+
+
+def warnings_json(warnings: Sequence[VertexWarning]) -> list[dict[str, Any]]:
+    """``buildx.build.warnings``: BuildKit's ``client.VertexWarning`` list as buildx (≥ 0.15, with
+    ``BUILDX_METADATA_WARNINGS``) marshals it — Go field order, ``omitempty``, byte fields in base64."""
+    out: list[dict[str, Any]] = []
+    for w in warnings:
+        item: dict[str, Any] = {"vertex": w.vertex}
+        if w.level:
+            item["level"] = w.level
+        if w.short:
+            item["short"] = _b64(w.short)
+        if w.detail:
+            item["detail"] = [_b64(d) for d in w.detail]
+        if w.url:
+            item["url"] = w.url
+        if w.source is not None:
+            src = (
+                ("filename", w.source.filename),
+                ("data", _b64(w.source.data) if w.source.data else ""),
+                ("language", w.source.language),
+            )
+            item["sourceInfo"] = {k: v for k, v in src if v}
+        if w.ranges:
+            item["range"] = [_range_json(r) for r in w.ranges]
+        out.append(item)
     return out
 
 

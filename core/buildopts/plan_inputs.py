@@ -14,7 +14,7 @@ from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.remote import is_remote_url
 from depotci.core.errors import UnsupportedError, UsageError
 
-__all__ = ["InputsPlan", "plan_inputs"]
+__all__ = ["InputsPlan", "local_dockerfile", "plan_inputs"]
 
 CONTEXTS_CAP = "moby.buildkit.frontend.contexts+forward"
 
@@ -27,6 +27,17 @@ class InputsPlan:
     local_dirs: dict[str, str]
     dockerfile_stdin: bool
     context_stdin: bool
+
+
+def local_dockerfile(opts: BuildOptions) -> str:
+    """The Dockerfile on disk a build reads (as given: relative to the working directory or absolute), or
+    ``""`` when it comes from stdin, a URL or inside a remote context."""
+    ctx, df = opts.context, opts.dockerfile
+    if df == "-" or ctx == "-" or df.startswith(("http://", "https://")):
+        return ""
+    if is_remote_url(ctx):
+        return df if df and os.path.isabs(df) else ""
+    return df or os.path.join(ctx, "Dockerfile")
 
 
 def _main_inputs(opts: BuildOptions, attrs: dict[str, str], local: dict[str, str]) -> None:

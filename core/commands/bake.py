@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from depotci.core.bake.to_build import TargetBuild
 from depotci.core.buildopts.plan import plan_solve
@@ -178,6 +178,7 @@ def run_bake_build(
     from depotci.core.buildkit.connection import connect
     from depotci.core.buildkit.endpoint import resolve_endpoint
     from depotci.core.buildkit.metadata import write_metadata_file
+    from depotci.core.commands.build_solve import warnings_metadata
 
     err = stderr or sys.stderr
     endpoint = resolve_endpoint(buildkit_host or None, env, is_socket=is_socket)
@@ -194,7 +195,9 @@ def run_bake_build(
         result = BakeResult(run.results, run.failures)
         render_failures(run.printer, run.failures, list(run.solves), err)
         if metadata_file and result.results:
-            write_metadata_file(metadata_file, {name: r.metadata for name, r in result.results.items()})
+            data: dict[str, Any] = {name: r.metadata for name, r in result.results.items()}
+            data.update(warnings_metadata(env, run.printer.warnings()))
+            write_metadata_file(metadata_file, data)
         if result.failures:
             raise bake_error(result.failures, len(run.solves))
         return result

@@ -213,6 +213,7 @@ def run_bake_api(
     finished (a build that failed as a whole raises its own error first)."""
     from depotci.core.buildkit.metadata import write_metadata_file
     from depotci.core.commands.bake_exec import bake_printer, ticking
+    from depotci.core.commands.build_solve import warnings_metadata
 
     err = stderr or sys.stderr
     groups = group_targets(builds, target.default.project_id if target.default else "")
@@ -264,6 +265,7 @@ def run_bake_api(
     if metadata_file and result.results:
         data: dict[str, Any] = {name: r.metadata for name, r in sorted(result.results.items())}
         data["depot.build"] = [r for r in done if r.results][-1].summary()
+        data.update(warnings_metadata(env, printer.warnings()))
         write_metadata_file(metadata_file, data)
     for r in runs:
         if r.crash is not None:

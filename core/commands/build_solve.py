@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
-from depotci.core.buildkit.metadata import decode_exporter_response, pushed_with_moby, write_metadata_file
-from depotci.core.buildkit.progress import Printer, Vertex, make_printer
+from depotci.core.buildkit.metadata import (
+    decode_exporter_response,
+    pushed_with_moby,
+    warnings_json,
+    write_metadata_file,
+)
+from depotci.core.buildkit.progress import Printer, Vertex, VertexWarning, make_printer
 from depotci.core.buildkit.progress.failure import SourceSnippet, render_failure, render_warnings
 from depotci.core.buildkit.progress.from_proto import solve_status_from_proto
 from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
@@ -35,6 +40,7 @@ __all__ = [
     "solve_plan",
     "source_path",
     "ssh_agents",
+    "warnings_metadata",
 ]
 
 
@@ -163,6 +169,7 @@ def solve_plan(
         response = pushed_with_moby(response)  # what buildx writes for a push on a docker engine
     metadata = decode_exporter_response(response)
     metadata["buildx.build.ref"] = f"default/default/{ref}"
+    metadata.update(warnings_metadata(env, printer.warnings()))
     result = BuildResult(
         metadata=metadata,
         exporter_response=response,
@@ -182,6 +189,14 @@ def solve_plan(
     if opts.quiet and result.image_id:
         print(result.image_id, file=stdout)  # buildx getImageID: the config digest when there is one
     return result
+
+
+def warnings_metadata(env: Mapping[str, str], warnings: Sequence[VertexWarning]) -> dict[str, Any]:
+    """``{"buildx.build.warnings": [...]}`` when ``BUILDX_METADATA_WARNINGS`` is true (Go ParseBool; anything
+    else is off, as in buildx) and the build raised warnings; else ``{}``."""
+    if not warnings or parse_go_bool(env.get("BUILDX_METADATA_WARNINGS", "")) is not True:
+        return {}
+    return {"buildx.build.warnings": warnings_json(warnings)}
 
 
 def build_failure(

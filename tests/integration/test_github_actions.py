@@ -160,6 +160,23 @@ def test_bake_through_the_server_with_oidc(
     assert "dsp_" not in shown and "eyJ" not in shown and server.token not in shown
 
 
+def test_warnings_become_annotations_on_their_line(
+    repo: Path, tools: Path, action_cache: Path, builder_env: dict[str, str]
+) -> None:
+    run = run_act(repo, "examples/github/warnings.yml", tools, env=_builder_env(builder_env, action_cache),
+                  variables={})
+    assert run.returncode == 0, run.raw[-3000:]
+    warnings = [(w["kvPairs"].get("file"), w["kvPairs"].get("line"), w["arg"]) for w in run.commands("warning")]
+    assert warnings[0] == (None, None, "input 'builder' ('my-buildx-builder') is ignored: builds run on Depot or "
+                                       "on 'buildkit-host'")
+    file, line, message = warnings[1]
+    assert (file, line) == ("examples/github/warnings/Dockerfile", "5")
+    assert message.startswith("Empty continuation line found in: COPY hello.txt")
+    assert "More info: https://github.com/moby/moby/pull/33719" in message
+    assert len(warnings) == 2
+    assert run.commands("error") == []
+
+
 def test_broken_dockerfile_fails_with_an_annotation_on_its_line(
     repo: Path, tools: Path, action_cache: Path, builder_env: dict[str, str]
 ) -> None:

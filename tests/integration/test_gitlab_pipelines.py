@@ -123,7 +123,9 @@ def test_bake_builds_every_target_and_a_later_job_reads_their_digests(
     tools: Tools, builder_env: dict[str, str], registry: Registry, tmp_path: Path
 ) -> None:
     prefix = f"depotci/{unique('glbake')}"
-    project = make_project("bake", tmp_path / "app")
+    # the empty continuation line is a BuildKit warning: a code-quality entry on tools.Dockerfile, not a failure
+    warned = "FROM scratch\nCOPY tools.txt \\\n\n  /tools.txt\n"
+    project = make_project("bake", tmp_path / "app", edit={"tools.Dockerfile": warned})
     result = run_pipeline(tools, project, depot_env(builder_env), {"CI_REGISTRY_IMAGE": f"{registry.host}/{prefix}"})
 
     assert result.returncode == 0, result.output[-4000:]
@@ -132,7 +134,10 @@ def test_bake_builds_every_target_and_a_later_job_reads_their_digests(
         pushed, _ = registry.manifest(f"{prefix}/{target}", "latest")
         assert _echoed(verify, target) == pushed
     metadata = result.artifact_json("depot-bake", ".depotci/depot-bake/metadata.json")
-    assert sorted(metadata) == ["app", "tools"]
+    assert sorted(metadata) == ["app", "buildx.build.warnings", "tools"]
+    [entry] = result.artifact_json("depot-bake", ".depotci/depot-bake/gl-code-quality-report.json")
+    assert entry["location"] == {"path": "tools.Dockerfile", "lines": {"begin": 4}}
+    assert entry["severity"] == "minor" and entry["description"].startswith("Empty continuation line found in")
 
 
 def test_bake_with_an_oidc_token_builds_through_the_server_and_a_later_job_reads_the_digests(

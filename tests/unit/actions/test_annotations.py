@@ -50,7 +50,7 @@ def test_warnings_from_metadata() -> None:
         "short": _b64("Stage name 'Build' should be lowercase (line 2)"), "detail": [_b64("Lowercase"), _b64("names")],
         "url": "https://docs/x", "sourceInfo": {"filename": "Dockerfile"}, "range": [{"start": {"line": 2}}],
     }]}
-    assert warning_annotations(meta, ["ignored"], "app/Dockerfile") == [
+    assert warning_annotations(meta, ["ignored"], ["app/Dockerfile"], workspace="/ws", cwd="/ws") == [
         Annotation("warning", "Stage name 'Build' should be lowercase\nMore info: https://docs/x", "app/Dockerfile", 2,
                    "Lowercase names")
     ]
@@ -65,4 +65,17 @@ def test_warnings_from_metadata() -> None:
     ],
 )
 def test_warnings_from_progress(text: str, expected: Annotation) -> None:
-    assert warning_annotations({}, [text], "app/Dockerfile") == [expected]
+    assert warning_annotations({}, [text], ["app/Dockerfile"], workspace="/ws", cwd="/ws") == [expected]
+
+
+def test_warnings_land_on_the_target_dockerfile_that_raised_them(tmp_path: Path) -> None:
+    """Bake: two targets' Dockerfiles share a name; the warning's source text picks the right one."""
+    for d, text in (("a", "FROM a\n"), ("b", "FROM b\n")):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "Dockerfile").write_text(text)
+    meta = {"buildx.build.warnings": [{"short": _b64("Empty continuation line"),
+                                       "sourceInfo": {"filename": "Dockerfile", "data": _b64("FROM b\n")},
+                                       "range": [{"start": {"line": 4}}]}]}
+    got = warning_annotations(meta, [], ["a/Dockerfile", str(tmp_path / "b" / "Dockerfile")],
+                              workspace=str(tmp_path), cwd=str(tmp_path))
+    assert got == [Annotation("warning", "Empty continuation line", "b/Dockerfile", 4)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import pytest
-from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings
+from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings, read_dockerfiles
 from depotci.core.errors import BuildFailed, DepotError, InputError, SourceLocation
 
 
@@ -57,3 +58,33 @@ def test_from_metadata_warnings() -> None:
 @pytest.mark.parametrize("metadata", [{}, {"buildx.build.warnings": None}, {"buildx.build.warnings": "x"}])
 def test_no_warnings(metadata: dict[str, Any]) -> None:
     assert from_metadata_warnings(metadata) == []
+
+
+def _warning_at(filename: str, data: str) -> dict[str, Any]:
+    return {"short": _b64("x"), "sourceInfo": {"filename": filename, "data": _b64(data)}, "range": [{"start": {"line": 2}}]}
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "expected"),
+    [
+        # same name in two targets: the content decides (buildx's GitHub toolkit rule)
+        ("Dockerfile", "FROM b\n", "/ws/b/Dockerfile"),
+        ("Dockerfile", "FROM a\n", "/ws/a/Dockerfile"),
+        # no content match: the first with that name
+        ("Dockerfile", "FROM other\n", "/ws/a/Dockerfile"),
+        # a name no Dockerfile ends with (path component boundary): kept as BuildKit reported it
+        ("kerfile", "FROM a\n", "kerfile"),
+        ("dev.Dockerfile", "FROM d\n", "/ws/dev.Dockerfile"),
+    ],
+)
+def test_warnings_are_placed_on_their_dockerfile(filename: str, data: str, expected: str) -> None:
+    files: dict[str, bytes | None] = {"/ws/a/Dockerfile": b"FROM a\n", "/ws/b/Dockerfile": b"FROM b\n",
+                                      "/ws/dev.Dockerfile": b"FROM d\n", "/ws/gone/Dockerfile": None}
+    (d,) = from_metadata_warnings({"buildx.build.warnings": [_warning_at(filename, data)]}, files)
+    assert (d.file, d.line) == (expected, 2)
+
+
+def test_read_dockerfiles(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    paths = [str(tmp_path / "Dockerfile"), "", str(tmp_path / "missing"), str(tmp_path / "Dockerfile")]
+    assert read_dockerfiles(paths) == {str(tmp_path / "Dockerfile"): b"FROM x\n", str(tmp_path / "missing"): None}

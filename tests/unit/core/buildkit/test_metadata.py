@@ -13,6 +13,7 @@ from depotci.core.buildkit.metadata import (
     decode_exporter_response,
     go_json,
     pushed_with_moby,
+    warnings_json,
     write_metadata_file,
 )
 from depotci.core.errors import InputError
@@ -153,3 +154,29 @@ def test_pushed_with_moby(resp: dict[str, str], expected: dict[str, str]) -> Non
     before = dict(resp)
     assert pushed_with_moby(resp) == expected
     assert resp == before  # the input is not changed
+
+
+def test_warnings_json_is_buildx_shape_and_reads_back() -> None:
+    from depotci.core.buildkit.progress.model import Range, SourceInfo, VertexWarning
+    from depotci.core.diagnostics import from_metadata_warnings
+
+    full = VertexWarning(
+        vertex="sha256:v", short=b"Stage name 'Build' should be lowercase (line 2)", level=1,
+        detail=(b"Lowercase", b"names"), url="https://docs/x", source=SourceInfo("Dockerfile", b"FROM a AS Build\n", "Dockerfile"),
+        ranges=(Range(2, 2, 0, 15),),
+    )
+    bare = VertexWarning(vertex="sha256:w", short=b"")
+    out = warnings_json([full, bare])
+    assert out == [
+        {
+            "vertex": "sha256:v", "level": 1, "short": _b64("Stage name 'Build' should be lowercase (line 2)"),
+            "detail": [_b64("Lowercase"), _b64("names")], "url": "https://docs/x",
+            "sourceInfo": {"filename": "Dockerfile", "data": _b64("FROM a AS Build\n"), "language": "Dockerfile"},
+            "range": [{"start": {"line": 2}, "end": {"line": 2, "character": 15}}],
+        },
+        {"vertex": "sha256:w"},  # omitempty, as Go writes it
+    ]
+    first, second = from_metadata_warnings({"buildx.build.warnings": out}, {"/ws/Dockerfile": b"FROM a AS Build\n"})
+    assert (first.summary, first.file, first.line, first.detail) == (
+        "Stage name 'Build' should be lowercase", "/ws/Dockerfile", 2, "Lowercase names")
+    assert (second.summary, second.file) == ("build warning", "")
