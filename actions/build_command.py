@@ -25,7 +25,7 @@ from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.plan_inputs import local_dockerfile
 from depotci.core.errors import DepotError, UsageError
 
-__all__ = ["build_options", "core_build", "run_build_push"]
+__all__ = ["NOTHING_EXPORTED", "build_options", "core_build", "run_build_push"]
 
 Builder = Callable[..., Any]
 
@@ -79,6 +79,12 @@ def core_build(opts: BuildOptions, env: Mapping[str, str], *, stdout: TextIO, st
     return run_build_api(replace(opts, token="", project=""), env, target, stdout=stdout, stderr=stderr)
 
 
+NOTHING_EXPORTED = (
+    "the build exported no image (no push, load or outputs), so the digest and imageid outputs are empty: "
+    "set push: true, load: true or outputs"
+)
+
+
 def run_build_push(
     env: Mapping[str, str], wf: Workflow, *, cwd: str, build: Builder | None = None, oidc: OidcExchange = github_oidc
 ) -> int:
@@ -122,6 +128,8 @@ def run_build_push(
             "metadata": json.dumps(metadata, indent=2) if metadata else "",
             "build-id": build_id, "project-id": project_id,
         })
+    if result is not None and not result.digest:
+        wf.command("warning", NOTHING_EXPORTED)
     if gh.checks_annotations:
         dockerfiles = [local_dockerfile(opts)]
         annotate(wf, warning_annotations(metadata, counts.warnings, dockerfiles, workspace=gh.workspace, cwd=cwd))

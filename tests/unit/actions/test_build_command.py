@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 import pytest
 from depotci.actions.auth import Auth
-from depotci.actions.build_command import build_options, run_build_push
+from depotci.actions.build_command import NOTHING_EXPORTED, build_options, run_build_push
 from depotci.actions.main import run
 from depotci.actions.outputs import Workflow
 from depotci.core.buildopts.flags import add_build_flags, options_from_args
@@ -80,6 +80,22 @@ def test_success_sets_outputs_and_summary(tmp_path: Path) -> None:
     assert "| **default** | ✅ succeeded |" in summary and "1/2 (50%)" in summary
     assert '<a href="http://srv/builds/b1">b1</a>' in summary
     assert not list(tmp_path.glob("depotci-build-push-*"))  # secret files are gone
+
+
+@pytest.mark.parametrize(("digest", "warned"), [("", True), ("sha256:d", False)])
+def test_a_build_that_exports_nothing_warns_that_digest_is_empty(tmp_path: Path, digest: str, warned: bool) -> None:
+    def cache_only(opts: BuildOptions, env: dict[str, str], *, stdout: TextIO, stderr: TextIO) -> Any:
+        response = {"containerimage.digest": digest} if digest else {}
+        return BuildResult(metadata={"buildx.build.ref": "default/default/r", **response}, exporter_response=response,
+                           ref="r")
+
+    log = io.StringIO()
+    env = _env(tmp_path, context=".")
+    code = run_build_push(env, Workflow(log, output_file=env["GITHUB_OUTPUT"], summary_file=env["GITHUB_STEP_SUMMARY"]),
+                          cwd=str(tmp_path), build=cache_only)
+    assert code == 0
+    assert (f"::warning::{NOTHING_EXPORTED}\n" in log.getvalue()) is warned
+    assert _outputs(tmp_path / "out")["digest"] == digest
 
 
 def test_failure_annotates_the_dockerfile_line(tmp_path: Path) -> None:
