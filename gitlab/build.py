@@ -135,10 +135,13 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
         metadata_path=os.path.relpath(paths.metadata, genv.project_dir),
     )
     write_outputs(paths, values, err.text)
+    if not result.digest:
+        prefix = inputs.text("output-prefix")
+        err.write(f"WARNING: the build exported no image (push, load and outputs are off), so {prefix}_DIGEST and "
+                  f"{prefix}_IMAGE_ID are not set: set push: true, load: true or outputs\n")
     build_id = str((metadata.get("depot.build") or {}).get("buildID", ""))
-    finish_reports(
-        paths, from_metadata_warnings(metadata, read_dockerfiles([local_dockerfile(opts)])), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
-    )
+    warnings = from_metadata_warnings(metadata, read_dockerfiles([local_dockerfile(opts)]))
+    finish_reports(paths, warnings, genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id)
     err.flush()
     out.flush()
     return 0

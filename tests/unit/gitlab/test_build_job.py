@@ -21,8 +21,9 @@ JWT = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2dsIiwiZXhwIjo0MTAyNDQ0ODAwfQ.c
 
 
 class FakeCore:
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, digest: str = DIGEST) -> None:
         self.error = error
+        self.digest = digest
         self.calls: list[tuple[Any, dict[str, str]]] = []
 
     def __call__(self, opts: Any, env: Mapping[str, str], *, stdout: TextIO, stderr: TextIO, **_: Any) -> BuildResult:
@@ -31,9 +32,10 @@ class FakeCore:
         stderr.write(f"#1 using token {env.get('DEPOT_TOKEN', '')} and secret hunter2-secret\n")
         if self.error is not None:
             raise self.error
-        metadata = {"containerimage.digest": DIGEST, "depot.build": {"buildID": "b1", "projectID": "p1"}}
+        response = {"containerimage.digest": self.digest} if self.digest else {}
+        metadata = {**response, "depot.build": {"buildID": "b1", "projectID": "p1"}}
         Path(opts.metadata_file).write_text(json.dumps(metadata))
-        return BuildResult(metadata=metadata, exporter_response={"containerimage.digest": DIGEST}, ref="r")
+        return BuildResult(metadata=metadata, exporter_response=response, ref="r")
 
 
 @pytest.fixture
@@ -71,6 +73,17 @@ def test_a_good_build_writes_the_reports(monkeypatch: pytest.MonkeyPatch, projec
     assert env["DEPOT_TOKEN"] == JWT and opts.token == "" and opts.progress == "plain"
     assert JWT not in log and "hunter2-secret" not in log and log.count("[MASKED]") == 2
     assert "section_start:" in log and "depotci_build" in log
+
+
+@pytest.mark.parametrize(("digest", "warned"), [("", True), (DIGEST, False)])
+def test_a_build_that_exports_nothing_says_why_the_digest_is_missing(
+    monkeypatch: pytest.MonkeyPatch, project: Path, digest: str, warned: bool
+) -> None:
+    code, log = _run(monkeypatch, FakeCore(digest=digest), _env(project, DEPOT_OIDC_TOKEN=JWT), project)
+    assert code == 0
+    assert ("WARNING: the build exported no image (push, load and outputs are off), so DEPOTCI_DIGEST and "
+            "DEPOTCI_IMAGE_ID are not set" in log) is warned
+    assert ("DEPOTCI_DIGEST=" in (project / ".depotci" / "depot-build" / "build.env").read_text()) is not warned
 
 
 def test_a_failed_build_writes_a_code_quality_entry_and_exits_1(monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
