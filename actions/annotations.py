@@ -30,6 +30,11 @@ class Annotation:
     line: int = 0
     title: str = ""
 
+    def one_line(self) -> str:
+        """``file:line: first line of the message`` (the place left out when unknown), for the summary."""
+        where = f"{self.file}:{self.line}: " if self.file and self.line else f"{self.file}: " if self.file else ""
+        return where + self.message.split("\n", 1)[0]
+
 
 def workspace_path(path: str, workspace: str, cwd: str) -> str:
     """``path`` (absolute, or relative to ``cwd``) relative to ``workspace`` when it lies inside it."""

@@ -131,12 +131,13 @@ def run_bake_action(env: Mapping[str, str], wf: Workflow, *, cwd: str, oidc: Oid
         "metadata": json.dumps(metadata, indent=2) if metadata else "",
         "digests": json.dumps(target_digests(metadata), sort_keys=True), "build-id": build_id, "project-id": project_id,
     })
+    dockerfiles = [local_dockerfile(b.options) for b in builds.values()]
+    warnings = warning_annotations(metadata, tap.counts.warnings, dockerfiles, workspace=gh.workspace, cwd=workdir)
     if gh.checks_annotations:
-        dockerfiles = [local_dockerfile(b.options) for b in builds.values()]
-        annotate(wf, warning_annotations(metadata, tap.counts.warnings, dockerfiles, workspace=gh.workspace, cwd=workdir))
+        annotate(wf, warnings)
     if failure is not None:
         annotate(wf, [error_annotation(failure, workspace=gh.workspace, cwd=workdir, title="Bake failed")])
-    wf.summary(render_summary("Depot bake summary", rows))
+    wf.summary(render_summary("Depot bake summary", rows, warnings=[w.one_line() for w in warnings]))
     return 0 if failure is None else 1
 
 

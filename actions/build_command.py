@@ -130,10 +130,10 @@ def run_build_push(
         })
     if result is not None and not result.digest:
         wf.command("warning", NOTHING_EXPORTED)
+    warnings = warning_annotations(metadata, counts.warnings, [local_dockerfile(opts)], workspace=gh.workspace, cwd=cwd)
     if gh.checks_annotations:
-        dockerfiles = [local_dockerfile(opts)]
-        annotate(wf, warning_annotations(metadata, counts.warnings, dockerfiles, workspace=gh.workspace, cwd=cwd))
+        annotate(wf, warnings)
     if failure is not None:
         annotate(wf, [error_annotation(failure, workspace=gh.workspace, cwd=cwd, title="Build failed")])
-    wf.summary(render_summary("Depot build summary", [row]))
+    wf.summary(render_summary("Depot build summary", [row], warnings=[w.one_line() for w in warnings]))
     return 0 if failure is None else 1

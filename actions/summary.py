@@ -1,6 +1,7 @@
 """The job summary (``GITHUB_STEP_SUMMARY``): one table row per target — status, duration, cached steps,
-digest, tags, build link — then the error excerpt of each failed target. Always under 1 MiB (GitHub
-rejects a larger step summary): error excerpts are cut first, then rows."""
+digest, tags, build link — then BuildKit's warnings (at most 50, one line each, with their file:line) and
+the error excerpt of each failed target. Always under 1 MiB (GitHub rejects a larger step summary): error
+excerpts are cut first, then rows."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ __all__ = ["MAX_SUMMARY_BYTES", "TargetResult", "render_summary"]
 MAX_SUMMARY_BYTES = 1024 * 1024 - 4096  # headroom for the runner's own framing
 _EXCERPT_LINES = 40
 _EXCERPT_CHARS = 16 * 1024
+_MAX_WARNINGS = 50
+_WARNING_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,19 @@ def _excerpt(r: TargetResult, max_chars: int) -> str:
     return f"\n**{_cell(r.name)}** failed:\n\n{fence}text\n{text}\n{fence}\n"
 
 
-def render_summary(title: str, results: Sequence[TargetResult], *, limit: int = MAX_SUMMARY_BYTES) -> str:
-    """The Markdown for ``results`` (UTF-8 size at most ``limit``)."""
+def _warnings(warnings: Sequence[str]) -> str:
+    if not warnings:
+        return ""
+    items = [f"- {_cell(w[:_WARNING_CHARS])}\n" for w in warnings[:_MAX_WARNINGS]]
+    if len(warnings) > _MAX_WARNINGS:
+        items.append(f"- _{len(warnings) - _MAX_WARNINGS} more in the log_\n")
+    return "\n### Warnings\n\n" + "".join(items)
+
+
+def render_summary(
+    title: str, results: Sequence[TargetResult], *, warnings: Sequence[str] = (), limit: int = MAX_SUMMARY_BYTES
+) -> str:
+    """The Markdown for ``results`` and ``warnings`` (one text each; UTF-8 size at most ``limit``)."""
     head = (
         f"## {_cell(title)}\n\n"
         "| Target | Status | Duration | Cached | Digest | Tags | Build |\n"
@@ -72,7 +86,7 @@ def render_summary(title: str, results: Sequence[TargetResult], *, limit: int = 
     failed = [r for r in results if not r.ok and r.error]
     for max_chars in (_EXCERPT_CHARS, 2048, 256, 0):
         errors = "".join(_excerpt(r, max_chars) for r in failed) if max_chars else ""
-        text = head + "".join(rows) + ("\n### Errors\n" + errors if errors else "") + "\n"
+        text = head + "".join(rows) + _warnings(warnings) + ("\n### Errors\n" + errors if errors else "") + "\n"
         if len(text.encode()) <= limit:
             return text
     kept: list[str] = []

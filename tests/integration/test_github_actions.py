@@ -175,6 +175,9 @@ def test_warnings_become_annotations_on_their_line(
     assert "More info: https://github.com/moby/moby/pull/33719" in message
     assert len(warnings) == 2
     assert run.commands("error") == []
+    summary = "".join(run.summaries())
+    assert "### Warnings" in summary
+    assert "- examples/github/warnings/Dockerfile:5: Empty continuation line found in: COPY hello.txt" in summary
 
 
 def test_broken_dockerfile_fails_with_an_annotation_on_its_line(

@@ -79,3 +79,15 @@ def test_warnings_land_on_the_target_dockerfile_that_raised_them(tmp_path: Path)
     got = warning_annotations(meta, [], ["a/Dockerfile", str(tmp_path / "b" / "Dockerfile")],
                               workspace=str(tmp_path), cwd=str(tmp_path))
     assert got == [Annotation("warning", "Empty continuation line", "b/Dockerfile", 4)]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "line"),
+    [
+        (Annotation("warning", "Empty line\nMore info: u", "app/Dockerfile", 4), "app/Dockerfile:4: Empty line"),
+        (Annotation("warning", "odd", "app/Dockerfile"), "app/Dockerfile: odd"),
+        (Annotation("warning", "input 'builder' is ignored"), "input 'builder' is ignored"),
+    ],
+)
+def test_one_line(annotation: Annotation, line: str) -> None:
+    assert annotation.one_line() == line

@@ -38,3 +38,20 @@ def test_stays_under_the_limit(count: int) -> None:
     assert HEADER in text
     if count > 1:
         assert "more target(s) not shown" in text
+
+
+@pytest.mark.parametrize(
+    ("warnings", "expected"),
+    [
+        ((), None),
+        (("app/Dockerfile:4: Empty continuation line <x>",), ["- app/Dockerfile:4: Empty continuation line &lt;x&gt;"]),
+        (tuple(f"w{i}" for i in range(52)), [*(f"- w{i}" for i in range(50)), "- _2 more in the log_"]),
+    ],
+)
+def test_warnings_section(warnings: tuple[str, ...], expected: list[str] | None) -> None:
+    text = render_summary("s", [TargetResult("app", True, 1.0)], warnings=warnings)
+    if expected is None:
+        assert "### Warnings" not in text
+        return
+    section = text.split("### Warnings\n\n", 1)[1].rstrip("\n").splitlines()
+    assert section == expected
