@@ -6,7 +6,8 @@ A ``Diagnostic`` is one problem at one place in a user file. Two sources produce
   an ``error`` at that file and line, any other error an ``error`` without a position.
 - ``from_metadata_warnings``: the ``buildx.build.warnings`` list of a metadata file (BuildKit
   ``VertexWarning`` objects as buildx writes them: ``short``/``detail`` base64, ``url``, ``sourceInfo``,
-  ``range``), as ``warning`` entries, each placed on the Dockerfile it is about (``place_warnings``).
+  ``range``), as ``warning`` entries, each placed on the Dockerfile it is about (given the Dockerfiles
+  the build read, from ``read_dockerfiles``).
 
 Paths are kept as the core reported them; the front end makes them relative to its workspace.
 """
