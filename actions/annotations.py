@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from depotci.core.diagnostics import Diagnostic, from_metadata_warnings, read_dockerfiles
+from depotci.core.diagnostics import Diagnostic, read_dockerfiles, run_warnings
 from depotci.core.errors import BuildFailed, DepotError
 
 __all__ = ["Annotation", "error_annotation", "warning_annotations", "workspace_path"]
@@ -71,15 +71,22 @@ def _from_metadata(diags: Sequence[Diagnostic], workspace: str, cwd: str) -> lis
 
 
 def warning_annotations(
-    metadata: Mapping[str, Any], progress_warnings: Iterable[str], dockerfiles: Sequence[str], *, workspace: str, cwd: str
+    metadata: Mapping[str, Any],
+    progress_warnings: Iterable[str],
+    dockerfiles: Sequence[str],
+    *,
+    workspace: str,
+    cwd: str,
+    failure: DepotError | None = None,
 ) -> list[Annotation]:
     """BuildKit warnings as annotations, on the Dockerfile each is about (workspace-relative).
 
     Prefers buildx's ``buildx.build.warnings`` metadata (full source info), placed among ``dockerfiles``
     (the Dockerfiles the build read, relative to ``cwd`` or absolute); otherwise the ``WARN:`` lines of the
-    progress, whose text ends with ``(line N)``, on the first Dockerfile.
+    progress, whose text ends with ``(line N)``, on the first Dockerfile. A failed build has no metadata:
+    the warnings come from ``failure``.
     """
-    diags = from_metadata_warnings(metadata, read_dockerfiles(os.path.join(cwd, p) for p in dockerfiles if p))
+    diags = run_warnings(metadata, failure, read_dockerfiles(os.path.join(cwd, p) for p in dockerfiles if p))
     if diags:
         return _from_metadata(diags, workspace, cwd)
     first = workspace_path(dockerfiles[0], workspace, cwd) if dockerfiles and dockerfiles[0] else ""

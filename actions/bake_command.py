@@ -132,7 +132,8 @@ def run_bake_action(env: Mapping[str, str], wf: Workflow, *, cwd: str, oidc: Oid
         "digests": json.dumps(target_digests(metadata), sort_keys=True), "build-id": build_id, "project-id": project_id,
     })
     dockerfiles = [local_dockerfile(b.options) for b in builds.values()]
-    warnings = warning_annotations(metadata, tap.counts.warnings, dockerfiles, workspace=gh.workspace, cwd=workdir)
+    warnings = warning_annotations(metadata, tap.counts.warnings, dockerfiles, workspace=gh.workspace, cwd=workdir,
+                                   failure=failure)
     if gh.checks_annotations:
         annotate(wf, warnings)
     if failure is not None:

@@ -130,7 +130,8 @@ def run_build_push(
         })
     if result is not None and not result.digest:
         wf.command("warning", NOTHING_EXPORTED)
-    warnings = warning_annotations(metadata, counts.warnings, [local_dockerfile(opts)], workspace=gh.workspace, cwd=cwd)
+    warnings = warning_annotations(metadata, counts.warnings, [local_dockerfile(opts)], workspace=gh.workspace, cwd=cwd,
+                                   failure=failure)
     if gh.checks_annotations:
         annotate(wf, warnings)
     if failure is not None:

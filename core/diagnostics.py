@@ -23,7 +23,8 @@ from typing import Any, Literal
 
 from depotci.core.errors import BuildFailed, DepotError
 
-__all__ = ["Diagnostic", "Severity", "from_error", "from_metadata_warnings", "read_dockerfiles"]
+__all__ = ["Diagnostic", "Severity", "from_error", "from_metadata_warnings", "from_warnings", "read_dockerfiles",
+           "run_warnings"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -131,8 +132,23 @@ def from_metadata_warnings(
     """The ``buildx.build.warnings`` of a build or bake metadata map as warning diagnostics, placed on
     ``dockerfiles`` (path → content, from ``read_dockerfiles``: the Dockerfiles the build used)."""
     raw = metadata.get("buildx.build.warnings")
-    items: Iterable[Any] = raw if isinstance(raw, list) else ()
-    return [_warning(w, dockerfiles or {}) for w in items if isinstance(w, dict)]
+    return from_warnings(raw if isinstance(raw, list) else (), dockerfiles)
+
+
+def run_warnings(
+    metadata: Mapping[str, Any], failure: DepotError | None, dockerfiles: Mapping[str, bytes | None] | None = None
+) -> list[Diagnostic]:
+    """The warnings of a finished build or bake: its metadata's list, or — a failed build writes no
+    metadata — the ones its ``BuildFailed`` carries."""
+    found = from_metadata_warnings(metadata, dockerfiles)
+    if not found and isinstance(failure, BuildFailed):
+        found = from_warnings(failure.warnings, dockerfiles)
+    return found
+
+
+def from_warnings(items: Iterable[Any], dockerfiles: Mapping[str, bytes | None] | None = None) -> list[Diagnostic]:
+    """Warning diagnostics for ``items`` (``buildx.build.warnings`` entries, e.g. ``BuildFailed.warnings``)."""
+    return [_warning(w, dockerfiles or {}) for w in items if isinstance(w, Mapping)]
 
 
 def read_dockerfiles(paths: Iterable[str]) -> dict[str, bytes | None]:

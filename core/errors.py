@@ -16,7 +16,9 @@ calls them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "ApiError",
@@ -83,7 +85,8 @@ class BuildFailed(DepotError):
     """The build ran and a step failed.
 
     ``step`` is the failing vertex name, ``log_tail`` its last log lines, ``location`` the Dockerfile
-    position when BuildKit sent source info.
+    position when BuildKit sent source info, ``warnings`` the BuildKit warnings raised before the failure
+    (in the ``buildx.build.warnings`` form, for CI annotations: no metadata file is written on failure).
     """
 
     def __init__(
@@ -94,11 +97,13 @@ class BuildFailed(DepotError):
         log_tail: tuple[str, ...] = (),
         location: SourceLocation | None = None,
         source_lines: tuple[tuple[int, str], ...] = (),
+        warnings: tuple[Mapping[str, Any], ...] = (),
     ) -> None:
         super().__init__(message, location=location)
         self.step = step
         self.log_tail = log_tail
         self.source_lines = source_lines
+        self.warnings = warnings
 
 
 class ApiError(DepotError):

@@ -19,7 +19,7 @@ from typing import TextIO
 from depotci.core.buildkit.metadata import read_metadata_file
 from depotci.core.buildopts.plan_inputs import local_dockerfile
 from depotci.core.commands.bake_run import BakeRequest, PreparedBake
-from depotci.core.diagnostics import from_error, from_metadata_warnings, read_dockerfiles
+from depotci.core.diagnostics import from_error, read_dockerfiles, run_warnings
 from depotci.core.errors import DepotError
 from depotci.gitlab.build import OutputPaths, core_env, finish_reports, watch_build_link, write_outputs
 from depotci.gitlab.env import GitLabEnv
@@ -92,18 +92,17 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
         err.write(f"workdir: {genv.relative(workdir, cwd) or '.'}; targets: {', '.join(prepared.builds)}\n")
     paths_read = prepared.loaded.paths
     fallback = paths_read[0] if paths_read else os.path.join(workdir, "docker-bake.hcl")
+    dockerfiles = [os.path.join(workdir, df) for b in prepared.builds.values() if (df := local_dockerfile(b.options))]
     try:
         with section(err.text, "depotci_bake", "depot bake"):
             bake_run.run_prepared_bake(prepared, cenv, stderr=err.text)
     except DepotError as exc:
         err.flush()
-        finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text, link_url=link.get("url", ""))
+        diags = [from_error(exc), *run_warnings(read_metadata_file(paths.metadata), exc, read_dockerfiles(dockerfiles))]
+        finish_reports(paths, diags, genv, cwd, fallback, err.text, link_url=link.get("url", ""))
         err.flush()
         return 1
     metadata = read_metadata_file(paths.metadata)
-    dockerfiles = read_dockerfiles(
-        os.path.join(workdir, local_dockerfile(b.options)) for b in prepared.builds.values()
-    )
     values = bake_outputs(
         inputs.text("output-prefix"), metadata, build_url=link.get("url", ""),
         metadata_path=os.path.relpath(paths.metadata, genv.project_dir),
@@ -111,7 +110,7 @@ def run_bake_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: TextI
     write_outputs(paths, values, err.text)
     build_id = values.get(f"{inputs.text('output-prefix')}_BUILD_ID", "")
     finish_reports(
-        paths, from_metadata_warnings(metadata, dockerfiles), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
+        paths, run_warnings(metadata, None, read_dockerfiles(dockerfiles)), genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id
     )
     err.flush()
     stdout.flush()

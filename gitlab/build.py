@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from depotci.core.buildopts.plan_inputs import local_dockerfile
-from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings, read_dockerfiles
+from depotci.core.diagnostics import Diagnostic, from_error, read_dockerfiles, run_warnings
 from depotci.core.errors import DepotError
 from depotci.gitlab.env import GitLabEnv
 from depotci.gitlab.inputs import BUILD_INPUTS, Inputs, read_inputs
@@ -126,7 +126,8 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
                 result = run_build(opts, cenv, stdout=out.text, stderr=err.text)
         except DepotError as exc:
             err.flush()
-            finish_reports(paths, [from_error(exc)], genv, cwd, fallback, err.text, link_url=link.get("url", ""))
+            diags = [from_error(exc), *run_warnings({}, exc, read_dockerfiles([local_dockerfile(opts)]))]
+            finish_reports(paths, diags, genv, cwd, fallback, err.text, link_url=link.get("url", ""))
             err.flush()
             return 1
     metadata = result.metadata  # the core wrote it to paths.metadata (--metadata-file)
@@ -140,7 +141,7 @@ def run_build_job(env: Mapping[str, str], cwd: str, stdout: TextIO, stderr: Text
         err.write(f"WARNING: the build exported no image (push, load and outputs are off), so {prefix}_DIGEST and "
                   f"{prefix}_IMAGE_ID are not set: set push: true, load: true or outputs\n")
     build_id = str((metadata.get("depot.build") or {}).get("buildID", ""))
-    warnings = from_metadata_warnings(metadata, read_dockerfiles([local_dockerfile(opts)]))
+    warnings = run_warnings(metadata, None, read_dockerfiles([local_dockerfile(opts)]))
     finish_reports(paths, warnings, genv, cwd, fallback, err.text, link_url=link.get("url", ""), build_id=build_id)
     err.flush()
     out.flush()

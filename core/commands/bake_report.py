@@ -96,7 +96,8 @@ def bake_error(failures: Mapping[str, TargetFailure], total: int) -> DepotError:
     if len(names) == 1:
         message = f'target "{names[0]}" failed: {first.message}'
         if isinstance(first, BuildFailed):
-            return BuildFailed(message, step=first.step, log_tail=first.log_tail, location=first.location)
+            return BuildFailed(message, step=first.step, log_tail=first.log_tail, location=first.location,
+                               warnings=first.warnings)
         try:
             return type(first)(message)
         except TypeError:  # an error type with another constructor (ApiError)

@@ -214,6 +214,7 @@ def build_failure(
         step=failed.name if failed else "",
         log_tail=tuple(printer.log_tail(failed.digest)) if failed else (),
         location=SourceLocation(source_path(loc.file, dirs, attrs), loc.line) if loc else None,
+        warnings=tuple(warnings_json(printer.warnings())),
     )
 
 

@@ -188,9 +188,12 @@ def test_broken_dockerfile_fails_with_an_annotation_on_its_line(
     assert run.returncode != 0
     errors = run.commands("error")
     assert [(e["kvPairs"].get("file"), e["kvPairs"].get("line"), e["kvPairs"].get("title")) for e in errors] == [
-        ("examples/github/broken/Dockerfile", "3", "Build failed")
+        ("examples/github/broken/Dockerfile", "5", "Build failed")
     ]
     assert "missing.txt" in errors[0]["arg"]
+    # a failed build writes no metadata: the warning BuildKit raised before the failure still gets its line
+    warnings = [(w["kvPairs"].get("file"), w["kvPairs"].get("line")) for w in run.commands("warning")]
+    assert warnings == [("examples/github/broken/Dockerfile", "4")]
     summary = "".join(run.summaries())
     assert "❌ failed" in summary and "### Errors" in summary and "missing.txt" in summary
     assert any(r.get("stepResult") == "failure" for r in run.records)

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from depotci.core.diagnostics import Diagnostic, from_error, from_metadata_warnings, read_dockerfiles
+from depotci.core.diagnostics import (
+    Diagnostic,
+    from_error,
+    from_metadata_warnings,
+    read_dockerfiles,
+    run_warnings,
+)
 from depotci.core.errors import BuildFailed, DepotError, InputError, SourceLocation
 
 
@@ -88,3 +94,19 @@ def test_read_dockerfiles(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM x\n")
     paths = [str(tmp_path / "Dockerfile"), "", str(tmp_path / "missing"), str(tmp_path / "Dockerfile")]
     assert read_dockerfiles(paths) == {str(tmp_path / "Dockerfile"): b"FROM x\n", str(tmp_path / "missing"): None}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "failure", "expected"),
+    [
+        ({"buildx.build.warnings": [_warning_at("Dockerfile", "m")]}, None, ["Dockerfile"]),
+        # a failed build writes no metadata: its error carries the warnings
+        ({}, BuildFailed("x", warnings=(_warning_at("sub/Dockerfile", "f"),)), ["sub/Dockerfile"]),
+        ({"buildx.build.warnings": [_warning_at("Dockerfile", "m")]}, BuildFailed("x", warnings=(_warning_at("o", "o"),)),
+         ["Dockerfile"]),
+        ({}, DepotError("no builder"), []),
+        ({}, None, []),
+    ],
+)
+def test_run_warnings(metadata: dict[str, Any], failure: DepotError | None, expected: list[str]) -> None:
+    assert [d.file for d in run_warnings(metadata, failure)] == expected

@@ -3,6 +3,7 @@ exit code, masking, and the token handed to the core."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Mapping
@@ -96,6 +97,20 @@ def test_a_failed_build_writes_a_code_quality_entry_and_exits_1(monkeypatch: pyt
     assert entry["location"] == {"path": "Dockerfile", "lines": {"begin": 2}} and entry["severity"] == "critical"
     assert "ERROR:\x1b[0m Dockerfile:2: failed to solve" in log
     assert not (out / "build.env").exists()
+
+
+def test_a_failed_build_keeps_its_warnings(monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    """No metadata is written when a build fails: the warnings come with the error."""
+    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
+    warning = {"vertex": "sha256:v", "short": b64("Empty continuation line found in: COPY a /a"),
+               "sourceInfo": {"filename": "Dockerfile", "data": b64("FROM scratch\n")}, "range": [{"start": {"line": 1}}]}
+    error = BuildFailed("failed to solve: not found", location=SourceLocation(str(project / "Dockerfile"), 2),
+                        warnings=(warning,))
+    code, _ = _run(monkeypatch, FakeCore(error), _env(project), project)
+    assert code == 1
+    entries = json.loads((project / ".depotci" / "depot-build" / "gl-code-quality-report.json").read_text())
+    assert [(e["severity"], e["location"]["lines"]["begin"]) for e in entries] == [("critical", 2), ("minor", 1)]
+    assert entries[1]["description"].startswith("Empty continuation line found in") and entries[1]["location"]["path"] == "Dockerfile"
 
 
 def test_the_token_input_wins_and_oidc_can_be_off(monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
