@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CertSet", "TLSRelay", "make_certs"]
+__all__ = ["CertSet", "TLSRelay", "docker_engine", "make_certs"]
 
 SERVER_NAME = "buildkitd.depotci.test"
 
@@ -43,6 +43,15 @@ class CertSet:
     other_client_cert: Path
     other_client_key: Path
     server_name: str = SERVER_NAME
+
+
+def docker_engine(builder_env: dict[str, str]) -> Any:
+    """The builder environment's Docker Engine (a ``DockerEngine``): its ``/grpc`` upgrade is what a TLS
+    front or a unix relay forwards to, standing in for a buildkitd."""
+    from depotci.core.buildkit.dockerapi import DockerEngine
+    from depotci.core.buildkit.endpoint import parse_endpoint
+
+    return DockerEngine(parse_endpoint(f"docker://{builder_env['DOCKER_HOST']}", source="test"))
 
 
 def _openssl(*args: str, cwd: Path) -> None:

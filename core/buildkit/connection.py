@@ -1,13 +1,15 @@
 """A live connection to one BuildKit: the gRPC channel to its Control service, and session attachment.
 
-Transports by endpoint kind:
+Control is spoken by our own HTTP/2 client (``h2client``/``h2control``: no grpcio import, about 60 ms
+less start-up) on every endpoint kind:
 
-- docker engine: Control through ``POST /grpc`` (upgraded to h2c), spoken by our own HTTP/2 client
-  (``h2control``: no grpcio import, about 50 ms less start-up); ``DEPOTCI_CONTROL_CLIENT=grpcio`` uses
-  grpcio through a local relay socket instead. Sessions through ``POST /session`` (about 1.4x faster
-  than tunnelling inside Control.Session for big contexts)
-- buildkitd (unix, tcp, tcp+mTLS): Control dialled directly by grpcio; sessions tunnelled through the
-  ``Control.Session`` bidi stream
+- docker engine: through ``POST /grpc`` (upgraded to h2c). Sessions through ``POST /session`` (about
+  1.4x faster than tunnelling inside Control.Session for big contexts)
+- buildkitd (unix, tcp, tcp+mTLS; ``h2dial``/``tls_stream``): dialled directly, h2 with prior knowledge
+  (ALPN h2 over TLS); sessions tunnelled through the ``Control.Session`` bidi stream
+
+``DEPOTCI_CONTROL_CLIENT=grpcio`` uses grpcio instead (``grpcio_control``, imported only then; a Docker
+Engine through a local relay socket), for A/B runs.
 """
 
 from __future__ import annotations
@@ -16,39 +18,26 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-# grpc's C core logs transport errors (TLS alerts, "Corruption detected", ...) straight to stderr; it reads
-# this once, when grpc is first imported, so it must come before that import. We report such failures as
-# one line instead; GRPC_VERBOSITY=debug still turns the logs on.
-os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 from depotci.core.buildkit.bridge import UnixRelay
 from depotci.core.buildkit.dockerapi import DockerEngine, dial
 from depotci.core.buildkit.endpoint import Endpoint
 from depotci.core.buildkit.h2control import ControlStub, H2Channel
+from depotci.core.buildkit.rpc_status import require_grpcio
 from depotci.core.errors import BuilderError
 
 if TYPE_CHECKING:
     import grpc
+    from depotci.core.buildkit.h2dial import TLSContexts
     from depotci.core.buildkit.session.server import SessionServer
 
-__all__ = ["CLIENT_ENV", "Connection", "Prefetch", "connect"]
+__all__ = ["CLIENT_ENV", "Connection", "Prefetch", "connect", "tunnel_incoming"]
 
-CLIENT_ENV = "DEPOTCI_CONTROL_CLIENT"  # "grpcio": Control of a Docker Engine through grpcio (A/B runs)
+CLIENT_ENV = "DEPOTCI_CONTROL_CLIENT"  # "grpcio": Control through grpcio (A/B runs)
 
 CONNECT_TIMEOUT = 10.0
-_OPTIONS: list[tuple[str, Any]] = [
-    ("grpc.max_receive_message_length", 64 << 20),
-    ("grpc.max_send_message_length", 64 << 20),
-    # keepalive: detect a dead builder on a half-open connection; C-core sends at most 2 pings
-    # without data, which stays within grpc-go's default ping enforcement
-    ("grpc.keepalive_time_ms", 20_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 0),
-    ("grpc.enable_retries", 0),
-]
 
 
 class Prefetch:
@@ -98,9 +87,9 @@ class Connection:
         if isinstance(channel, H2Channel):
             self.control: Any = ControlStub(channel)
         else:
-            from depotci.core._gen.moby.buildkit.v1 import control_pb2_grpc
+            from depotci.core.buildkit import grpcio_control
 
-            self.control = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
+            self.control = grpcio_control.control_stub(channel)
         self._relay = relay
         self._closers: list[Callable[[], None]] = []
         self.engine = DockerEngine(endpoint) if endpoint.kind == "docker" else None
@@ -123,7 +112,12 @@ class Connection:
             return
         ours, theirs = socket.socketpair()
         server.serve(ours)
-        self._closers.append(_tunnel_session(self.control, server, theirs))
+        if isinstance(self.channel, H2Channel):
+            self._closers.append(_tunnel_session(self.control, server, theirs))
+        else:
+            from depotci.core.buildkit import grpcio_control
+
+            self._closers.append(grpcio_control.tunnel_session(self.control, server, theirs))
 
     def close(self) -> None:
         for close in reversed(self._closers):
@@ -137,31 +131,42 @@ class Connection:
 
 
 def _tunnel_session(control: Any, server: SessionServer, local: socket.socket) -> Callable[[], None]:
-    """Carry the session's HTTP/2 bytes, read from and written to ``local``, inside Control.Session
-    (buildkitd transports)."""
-    import grpc
+    """Carry the session's HTTP/2 bytes, read from and written to ``local``, inside the Control.Session
+    bidi stream (buildkitd transports); returns the function that closes the tunnel. One thread sends
+    (each read is one BytesMessage, sent under the HTTP/2 send windows), one receives."""
     from depotci.core._gen.moby.buildkit.v1 import control_pb2
+    from depotci.core.buildkit.rpc_status import H2RpcError
 
-    stop = threading.Event()
+    try:
+        call = control.Session(metadata=[(k.lower(), v) for k, v in server.headers()])
+    except H2RpcError:  # the connection is gone: the Solve that follows reports it, as with grpcio
+        local.close()
+        return lambda: None
 
-    def outgoing() -> Iterator[Any]:
-        while not stop.is_set():
-            try:
+    def outgoing() -> None:
+        try:
+            while True:
                 data = local.recv(1 << 20)
-            except OSError:
-                return
-            if not data:
-                return
-            yield control_pb2.BytesMessage(data=data)
+                if not data or not call.write(control_pb2.BytesMessage(data=data)):
+                    break
+        except OSError:
+            pass
+        call.done_writing()
 
-    metadata = [(k.lower(), v) for k, v in server.headers()]
-    call = control.Session(outgoing(), metadata=metadata)
+    threading.Thread(target=outgoing, name="session-tunnel-out", daemon=True).start()
+    return tunnel_incoming(call, local, (H2RpcError, OSError))
+
+
+def tunnel_incoming(call: Any, local: socket.socket, errors: tuple[type[BaseException], ...]) -> Callable[[], None]:
+    """The receiving half of a Control.Session tunnel (either client): copy each message of ``call`` to
+    ``local`` on a thread until the stream or ``local`` ends (``errors`` end it quietly); returns the
+    function that cancels the call and closes ``local``."""
 
     def incoming() -> None:
         try:
             for msg in call:
                 local.sendall(msg.data)
-        except (grpc.RpcError, OSError):
+        except errors:
             pass
         finally:
             try:
@@ -169,10 +174,9 @@ def _tunnel_session(control: Any, server: SessionServer, local: socket.socket) -
             except OSError:
                 pass
 
-    threading.Thread(target=incoming, name="session-tunnel", daemon=True).start()
+    threading.Thread(target=incoming, name="session-tunnel-in", daemon=True).start()
 
     def close() -> None:
-        stop.set()
         call.cancel()
         try:
             local.shutdown(socket.SHUT_RDWR)
@@ -190,43 +194,38 @@ def connect(
     ``meanwhile`` runs once while the first readiness probe is in flight (e.g. imports for later).
 
     For a Docker Engine, ``GET /info`` (slow: about 10 ms) starts first on a thread of its own and runs
-    while grpc is imported and the channel connects; ``Connection.engine_info()`` returns it.
+    while the channel connects; ``Connection.engine_info()`` returns it.
     """
-    relay: UnixRelay | None = None
+    grpcio = os.environ.get(CLIENT_ENV, "h2") == "grpcio"
     info: Prefetch | None = None
+    engine: DockerEngine | None = None
     if endpoint.kind == "docker":
         engine = DockerEngine(endpoint)
         engine.ping()
-        info = Prefetch(lambda: engine.json("GET", "/info"), name="engine-info")
-        if os.environ.get(CLIENT_ENV, "h2") != "grpcio":
+        info = Prefetch(lambda: engine.json("GET", "/info") if engine else None, name="engine-info")
+        if not grpcio:
             return _connect_h2(endpoint, engine, info, timeout, meanwhile)
-    import grpc
+    elif endpoint.unix_path is not None and not os.path.exists(endpoint.unix_path):
+        raise BuilderError(f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}): no such socket")
+    elif not grpcio:
+        return _connect_buildkitd(endpoint, timeout, meanwhile)
+    return _connect_grpcio(endpoint, engine, info, timeout, meanwhile)
 
-    if endpoint.kind == "docker":
-        relay = UnixRelay(lambda: engine.upgrade("/grpc"), name="grpc")
-        channel = grpc.insecure_channel(relay.address, options=_OPTIONS)
-    elif endpoint.unix_path is not None:
-        if not os.path.exists(endpoint.unix_path):
-            raise BuilderError(f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}): no such socket")
-        channel = grpc.insecure_channel(f"unix:{endpoint.unix_path}", options=_OPTIONS)
-    else:
-        host, port = endpoint.host_port
-        target = f"{host}:{port}"
-        tls = endpoint.tls
-        if tls is None:
-            channel = grpc.insecure_channel(target, options=_OPTIONS)
-        else:
-            creds = grpc.ssl_channel_credentials(
-                root_certificates=tls.ca_cert or None,
-                private_key=tls.key or None,
-                certificate_chain=tls.cert or None,
-            )
-            options: list[tuple[str, Any]] = list(_OPTIONS)
-            if tls.server_name:
-                options.append(("grpc.ssl_target_name_override", tls.server_name))
-            channel = grpc.secure_channel(target, creds, options=options)
+
+def _connect_grpcio(endpoint: Endpoint, engine: DockerEngine | None, info: Prefetch | None, timeout: float,
+                    meanwhile: Callable[[], None] | None) -> Connection:
+    """Control through grpcio (``DEPOTCI_CONTROL_CLIENT=grpcio``); a Docker Engine through a local relay."""
+    require_grpcio(f"{CLIENT_ENV}=grpcio")
+    from depotci.core.buildkit import grpcio_control
+
+    relay: UnixRelay | None = None
+    if engine is not None:
+        docker = engine
+        relay = UnixRelay(lambda: docker.upgrade("/grpc"), name="grpc")
+    channel = grpcio_control.channel_for(endpoint, relay.address if relay is not None else None)
     try:
-        ready, workers = _probe_ready(channel, timeout, lambda left: _diagnose(endpoint, relay, left), meanwhile)
+        ready, workers = grpcio_control.probe_ready(
+            channel, timeout, lambda left: _diagnose(endpoint, relay, left), meanwhile)
     except BaseException:
         channel.close()
         if relay is not None:
@@ -241,6 +240,49 @@ def connect(
             f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source}) within {timeout:.0f}s{detail}"
         ) from None
     return Connection(endpoint, channel, relay, workers=workers, info=info)
+
+
+def _connect_buildkitd(endpoint: Endpoint, timeout: float, meanwhile: Callable[[], None] | None) -> Connection:
+    """Control of a buildkitd over our own HTTP/2 client: dial, probe with ListWorkers, and on an
+    UNAVAILABLE answer name the reason (the TLS alert our connection read, else ``_diagnose``) or retry
+    on a new connection until ``timeout``, as grpcio's fail-fast probe does."""
+    from depotci.core._gen.moby.buildkit.v1 import control_pb2
+    from depotci.core.buildkit.h2dial import TLSContexts, open_h2
+    from depotci.core.buildkit.rpc_status import H2RpcError
+
+    where = f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source})"
+    contexts = TLSContexts(endpoint) if endpoint.tls is not None else None
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BuilderError(f"{where} within {timeout:.0f}s")
+        try:
+            channel = H2Channel(open_h2(endpoint, left, contexts))
+        except TimeoutError:
+            raise BuilderError(f"{where} within {timeout:.0f}s") from None
+        try:
+            try:
+                call = ControlStub(channel).ListWorkers.future(control_pb2.ListWorkersRequest(), timeout=left)
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
+                return Connection(endpoint, channel, None, workers=call.result())
+            except H2RpcError as exc:
+                code, details = exc.code().name, exc.details()
+                if code == "DEADLINE_EXCEEDED":
+                    raise BuilderError(f"{where} within {timeout:.0f}s") from None
+                if code != "UNAVAILABLE":
+                    # the service answered; the calls that follow report what is wrong
+                    return Connection(endpoint, channel, None, workers=None)
+                if "TLS handshake failed:" in details:  # read, or "write failed: TLS handshake failed: ..."
+                    raise BuilderError(f"{where}: {details[details.index('TLS handshake failed:'):]}") from None
+        except BaseException:
+            channel.close()
+            raise
+        channel.close()
+        _diagnose(endpoint, None, max(0.5, deadline - time.monotonic()), contexts)
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
 
 
 def _connect_h2(
@@ -272,49 +314,7 @@ def _connect_h2(
     return Connection(endpoint, channel, None, workers=workers, info=info)
 
 
-def _probe_ready(
-    channel: grpc.Channel,
-    timeout: float,
-    diagnose: Callable[[float], None],
-    meanwhile: Callable[[], None] | None = None,
-) -> tuple[bool, Any]:
-    """Wait until the Control service answers; after each failed connection attempt call ``diagnose``
-    (which raises a BuilderError with the reason when it finds one), so a refused or rejected
-    connection fails at once instead of after ``timeout``. Returns (False, None) on timeout, else
-    (True, the ListWorkersResponse or None when the service answered with an error).
-
-    Probes with fail-fast ListWorkers calls rather than ``channel.subscribe``/``channel_ready_future``:
-    those start grpcio's connectivity poller, and ``channel.close()`` waits for its pending 0.2 s watch,
-    i.e. up to 0.2 s at the end of every build. A fail-fast call waits while the channel connects and
-    fails with UNAVAILABLE at once when it cannot.
-    """
-    import grpc
-    from depotci.core._gen.moby.buildkit.v1 import control_pb2, control_pb2_grpc
-
-    stub: Any = control_pb2_grpc.ControlStub(channel)  # type: ignore[no-untyped-call]
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False, None
-        try:
-            if meanwhile is None:
-                return True, stub.ListWorkers(control_pb2.ListWorkersRequest(), timeout=left)
-            call = stub.ListWorkers.future(control_pb2.ListWorkersRequest(), timeout=left)
-            meanwhile()
-            meanwhile = None
-            return True, call.result()
-        except grpc.RpcError as exc:
-            code = exc.code()
-            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                return False, None
-            if code != grpc.StatusCode.UNAVAILABLE:
-                return True, None  # the service answered; the calls that follow report what is wrong
-        diagnose(max(0.5, deadline - time.monotonic()))
-        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-
-
-def _diagnose(endpoint: Endpoint, relay: UnixRelay | None, timeout: float) -> None:
+def _diagnose(endpoint: Endpoint, relay: UnixRelay | None, timeout: float, contexts: TLSContexts | None = None) -> None:
     """Why gRPC cannot connect: raise BuilderError naming the endpoint and the reason, if one is found."""
     where = f"cannot reach the builder ({endpoint.describe()}, from {endpoint.source})"
     if relay is not None:
@@ -324,42 +324,34 @@ def _diagnose(endpoint: Endpoint, relay: UnixRelay | None, timeout: float) -> No
     sock = dial(endpoint, timeout)  # refused, no such socket, unreachable: BuilderError with the reason
     try:
         if endpoint.tls is not None:
-            reason = _tls_problem(sock, endpoint, timeout)
+            reason = _tls_problem(sock, endpoint, timeout, contexts)
             if reason:
                 raise BuilderError(f"{where}: TLS handshake failed: {reason}")
     finally:
         sock.close()
 
 
-def _tls_problem(sock: socket.socket, endpoint: Endpoint, timeout: float) -> str:
-    """Handshake like grpcio would (same CA, client certificate, server name, ALPN h2) and read the
+def _tls_problem(sock: socket.socket, endpoint: Endpoint, timeout: float, contexts: TLSContexts | None = None) -> str:
+    """Handshake like the client does (same CA, client certificate, server name, ALPN h2) and read the
     server's first bytes, where TLS 1.3 servers report a rejected client certificate; "" when fine."""
     import ssl
-    import tempfile
+
+    from depotci.core.buildkit.h2dial import TLSContexts
+    from depotci.core.buildkit.tls_stream import handshake_reason
 
     tls = endpoint.tls
     assert tls is not None
-    with tempfile.TemporaryDirectory(prefix="depotci-tls-") as tmp:
-        ctx = ssl.create_default_context(cadata=tls.ca_cert.decode() if tls.ca_cert else None)
-        ctx.set_alpn_protocols(["h2"])
-        if tls.cert:
-            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-            for path, data in ((cert, tls.cert), (key, tls.key)):
-                with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
-                    f.write(data)
-            try:
-                ctx.load_cert_chain(cert, key)
-            except (ssl.SSLError, OSError) as exc:
-                return f"cannot load the client certificate: {exc}"
-        sock.settimeout(timeout)
-        try:
-            with ctx.wrap_socket(sock, server_hostname=tls.server_name or endpoint.host_port[0]) as conn:
-                if not conn.recv(1):
-                    return "the server closed the connection after the handshake"
-        except ssl.SSLCertVerificationError as exc:
-            return f"the server certificate is not trusted: {exc.verify_message}"
-        except ssl.SSLError as exc:  # e.g. TLSV13_ALERT_CERTIFICATE_REQUIRED, TLSV1_ALERT_UNKNOWN_CA
-            return str(exc.reason).lower().replace("_", " ") if exc.reason else str(exc)
-        except OSError:
-            return ""
+    try:
+        ctx = (contexts or TLSContexts(endpoint)).get()
+    except BuilderError as exc:
+        return str(exc).split("TLS handshake failed: ", 1)[-1]
+    sock.settimeout(timeout)
+    try:
+        with ctx.wrap_socket(sock, server_hostname=tls.server_name or endpoint.host_port[0]) as conn:
+            if not conn.recv(1):
+                return "the server closed the connection after the handshake"
+    except ssl.SSLError as exc:  # e.g. TLSV13_ALERT_CERTIFICATE_REQUIRED, TLSV1_ALERT_UNKNOWN_CA
+        return handshake_reason(exc)
+    except OSError:
+        return ""
     return ""

@@ -1,7 +1,10 @@
-"""A minimal gRPC client transport over HTTP/2 prior knowledge (h2c), for the Docker Engine's ``/grpc``
-upgrade: one reader thread parses frames, answers SETTINGS and PING, returns received bytes to the
-windows, and cuts each stream's DATA into gRPC messages; callers send under flow control. Keepalive
-PINGs (while calls are open) detect a dead builder; EOF fails every open call with UNAVAILABLE.
+"""A minimal gRPC client transport over HTTP/2 with prior knowledge: the connection starts with the
+client preface and SETTINGS, on the Docker Engine's ``/grpc`` upgrade, a buildkitd socket, or a TLS
+stream (``tls_stream``). One reader thread parses frames, answers SETTINGS and PING, returns received
+bytes to the windows, and cuts each stream's DATA into gRPC messages; callers send under flow control.
+Bidi calls (``open`` + ``send``) return their stream window only as the caller takes the messages, so a
+slow consumer holds the sender back. Keepalive PINGs (while calls are open) detect a dead builder; EOF
+fails every open call with UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -36,13 +39,14 @@ class H2Call:
     """One call: ``inbox`` receives response messages (bytes) then ``DONE``; ``error`` is set by then
     when the status was not OK."""
 
-    def __init__(self, conn: H2ClientConnection, sid: int, window: int) -> None:
+    def __init__(self, conn: H2ClientConnection, sid: int, window: int, ack_on_read: bool = False) -> None:
         self.conn = conn
         self.sid = sid
         self.window = window  # what the peer lets us send (guarded by conn._cv)
         self.inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.rbuf = bytearray()
-        self.unacked = 0
+        self.unacked = 0  # received, not yet returned to the stream window (owned by the reader, or
+        self.ack_on_read = ack_on_read  # with ack_on_read by the consumer: see ``consumed``)
         self.headers_seen = False
         self.finished = False  # guarded by conn._cv
         self.error: H2RpcError | None = None
@@ -66,14 +70,27 @@ class H2Call:
         self.conn._write(w.frame(w.RST_STREAM, 0, self.sid, _CANCEL.to_bytes(4, "big")))
         return True
 
+    def consumed(self, size: int) -> None:
+        """The caller took a message of ``size`` bytes (``ack_on_read`` calls, one consumer thread):
+        return it and its 5-byte prefix to the stream window, in batches of a quarter window."""
+        self.unacked += size + 5
+        if self.unacked >= STREAM_WINDOW // 4 and not self.finished:
+            self.conn._write(w.window_update(self.sid, self.unacked))
+            self.unacked = 0
+
 
 class H2ClientConnection:
     """gRPC calls on ``sock`` (``pending``: bytes already read behind an HTTP upgrade)."""
 
-    def __init__(self, sock: socket.socket, pending: bytes = b"", *, keepalive: float = KEEPALIVE,
-                 keepalive_timeout: float = KEEPALIVE_TIMEOUT) -> None:
+    def __init__(self, sock: Any, pending: bytes = b"", *, keepalive: float = KEEPALIVE,
+                 keepalive_timeout: float = KEEPALIVE_TIMEOUT, scheme: str = "http",
+                 authority: str = "localhost") -> None:
+        """``sock``: a connected ``socket.socket`` or anything with its ``recv``, ``sendall``,
+        ``settimeout``, ``shutdown`` and ``close`` (``tls_stream.TLSStream``)."""
         sock.settimeout(None)
         self._sock = sock
+        self._scheme = scheme
+        self._authority = authority
         self._wlock = threading.Lock()
         self._cv = threading.Condition()
         self._calls: dict[int, H2Call] = {}
@@ -98,7 +115,14 @@ class H2ClientConnection:
 
     def start(self, path: str, message: bytes, metadata: Any = (), timeout: float | None = None) -> H2Call:
         """Open a call to ``path`` sending the one request ``message`` (serialized) and half-closing."""
-        fields = [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"),
+        call = self.open(path, metadata, timeout)
+        self.send(call, message, end=True)
+        return call
+
+    def open(self, path: str, metadata: Any = (), timeout: float | None = None, *,
+             ack_on_read: bool = False) -> H2Call:
+        """Open a call to ``path`` (request headers only); ``send`` then sends its messages."""
+        fields = [(":method", "POST"), (":scheme", self._scheme), (":path", path), (":authority", self._authority),
                   ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "depotci-h2c")]
         if timeout is not None:
             ms = max(1, int(timeout * 1000))
@@ -112,10 +136,15 @@ class H2ClientConnection:
                     raise H2RpcError(StatusCode.UNAVAILABLE, self._reason or "connection closed")
                 sid = self._next_sid
                 self._next_sid += 2
-                call = self._calls[sid] = H2Call(self, sid, self._initial_window)
+                call = self._calls[sid] = H2Call(self, sid, self._initial_window, ack_on_read)
             self._send_headers(sid, block)
-        self._send_data(call, b"\x00" + len(message).to_bytes(4, "big") + message)
         return call
+
+    def send(self, call: H2Call, message: bytes | None, *, end: bool = False) -> bool:
+        """Send one request ``message`` (serialized; None: none) on ``call``, waiting for send window;
+        ``end`` half-closes the stream after it. False when the call had ended (nothing more is sent)."""
+        data = b"" if message is None else b"\x00" + len(message).to_bytes(4, "big") + message
+        return self._send_data(call, data, end)
 
     def close(self) -> None:
         """Drop the connection; open calls end with CANCELLED."""
@@ -145,21 +174,22 @@ class H2ClientConnection:
         except OSError as exc:
             self._shutdown(f"write failed: {exc.strerror or exc}")
 
-    def _send_data(self, call: H2Call, data: bytes) -> None:
+    def _send_data(self, call: H2Call, data: bytes, end: bool = True) -> bool:
         view = memoryview(data)
         while True:
             with self._cv:
                 while not call.finished and view and min(self._send_window, call.window) <= 0:
                     self._cv.wait()
                 if call.finished:
-                    return
-                n = min(len(view), self._send_window, call.window, self._max_frame)
+                    return False
+                n = max(0, min(len(view), self._send_window, call.window, self._max_frame))
                 self._send_window -= n
                 call.window -= n
             chunk, view = view[:n], view[n:]
-            self._write(w.frame(w.DATA, 0 if view else w.END_STREAM, call.sid, bytes(chunk)))
+            flags = w.END_STREAM if end and not view else 0
+            self._write(w.frame_header(n, w.DATA, flags, call.sid) + chunk)
             if not view:
-                return
+                return True
 
     # -- receiving -----------------------------------------------------------------------------------
 
@@ -229,6 +259,9 @@ class H2ClientConnection:
                 call.finish(H2RpcError(StatusCode.UNAVAILABLE, "the server sent GOAWAY"))
 
     def _settings(self, payload: bytes) -> None:
+        # ACK first: a frame sized by a larger SETTINGS_MAX_FRAME_SIZE must not reach a peer that (like
+        # grpc C-core) enforces its new limit only once the ACK has arrived
+        self._write(w.frame(w.SETTINGS, w.ACK, 0))
         with self._cv:
             for key, value in w.parse_settings(payload):
                 if key == w.SETTINGS_INITIAL_WINDOW_SIZE:
@@ -238,7 +271,6 @@ class H2ClientConnection:
                 elif key == w.SETTINGS_MAX_FRAME_SIZE:
                     self._max_frame = value
             self._cv.notify_all()
-        self._write(w.frame(w.SETTINGS, w.ACK, 0))
 
     def _data(self, sid: int, flags: int, payload: bytes) -> None:
         self._pings_without_data = 0
@@ -249,9 +281,14 @@ class H2ClientConnection:
         call = self._calls.get(sid)
         if call is None:
             return
-        call.rbuf += w.payload_of(flags, payload)
-        call.unacked += len(payload)
-        if call.unacked >= STREAM_WINDOW // 4 and not flags & w.END_STREAM:
+        data = w.payload_of(flags, payload)
+        call.rbuf += data
+        if call.ack_on_read:  # messages are returned by ``consumed``, padding now
+            if len(data) < len(payload) and not flags & w.END_STREAM:
+                self._write(w.window_update(sid, len(payload) - len(data)))
+        else:
+            call.unacked += len(payload)
+        if not call.ack_on_read and call.unacked >= STREAM_WINDOW // 4 and not flags & w.END_STREAM:
             self._write(w.window_update(sid, call.unacked))
             call.unacked = 0
         buf = call.rbuf

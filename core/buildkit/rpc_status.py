@@ -7,7 +7,7 @@ import enum
 import sys
 from typing import Any
 
-__all__ = ["H2RpcError", "StatusCode", "code_name", "rpc_errors"]
+__all__ = ["H2RpcError", "StatusCode", "code_name", "require_grpcio", "rpc_errors"]
 
 
 class StatusCode(enum.Enum):
@@ -72,3 +72,16 @@ def code_name(err: Any) -> str:
     """The status name (``"UNAVAILABLE"``…) of an RPC error from either client; "" when it has none."""
     code = err.code() if hasattr(err, "code") else None
     return str(getattr(code, "name", "") or "")
+
+
+def require_grpcio(switch: str) -> None:
+    """Check that grpcio (an optional dependency: ``depotci[grpcio]``) can be imported for ``switch``, the
+    setting that asks for it; UnsupportedError with one line when it cannot."""
+    try:
+        import grpc  # noqa: F401
+    except ImportError:
+        from depotci.core.errors import UnsupportedError
+
+        raise UnsupportedError(
+            f"{switch} needs grpcio, which is not installed: pip install 'depotci[grpcio]'"
+        ) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support import depot_env, run_depot, unique
-from tls_relay import CertSet, TLSRelay, make_certs
+from tls_relay import CertSet, TLSRelay, docker_engine, make_certs
 
 pytestmark = pytest.mark.integration
 
@@ -22,13 +22,6 @@ RUN ["/bin/busybox", "sh", "-c", "/bin/busybox cat /in/data.txt /in/data.txt > /
 """
 
 
-def _engine(builder_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    from depotci.core.buildkit.dockerapi import DockerEngine
-    from depotci.core.buildkit.endpoint import parse_endpoint
-
-    return DockerEngine(parse_endpoint(f"docker://{builder_env['DOCKER_HOST']}", source="test"))
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> CertSet:
     return make_certs(tmp_path_factory.mktemp("certs"))
@@ -36,7 +29,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> CertSet:
 
 @pytest.fixture
 def tls_relay(builder_env: dict[str, str], certs: CertSet) -> Iterator[TLSRelay]:
-    engine = _engine(builder_env)
+    engine = docker_engine(builder_env)
     relay = TLSRelay(lambda: engine.upgrade("/grpc"), certs)
     yield relay
     relay.close()
@@ -115,7 +108,7 @@ def test_unix_endpoint_through_a_relay_to_grpc(  # type: ignore[no-untyped-def]
 ) -> None:
     from depotci.core.buildkit.bridge import UnixRelay
 
-    engine = _engine(builder_env)
+    engine = docker_engine(builder_env)
     relay = UnixRelay(lambda: engine.upgrade("/grpc"), name="buildkitd")
     try:
         payload = f"unix-{unique()}\n"

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from depotci.core.buildkit.rpc_status import require_grpcio
 from depotci.core.buildkit.session.h2server import H2Connection
 from depotci.core.buildkit.session.rpc import RpcMethodHandler, to_grpcio, unary_unary_rpc_method_handler
 
@@ -73,6 +74,7 @@ class SessionServer:
         self._grpc: Any = None
         self._closed = False
         if self.backend == "grpcio":
+            require_grpcio(f"{BACKEND_ENV}=grpcio")
             self._grpc = _grpcio_server(table, self.path)
 
     @property
