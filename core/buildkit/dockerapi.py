@@ -1,5 +1,5 @@
-"""A minimal Docker Engine API client over a unix or tcp socket: ping, info, and the HTTP upgrades
-(``POST /grpc``, ``POST /session``) that carry BuildKit's gRPC.
+"""A minimal Docker Engine API client over a unix or tcp socket: ping, info, the HTTP upgrades
+(``POST /grpc``, ``POST /session``) that carry BuildKit's gRPC, and a streamed ``POST /images/load``.
 
 Hand-written rather than httpx because the upgrade needs the raw socket after ``101 Switching
 Protocols`` and because ``depot build`` must start fast.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from depotci.core.buildkit.endpoint import Endpoint
@@ -129,6 +129,54 @@ class DockerEngine:
         except BuilderError:
             sock.close()
             raise
+
+
+    def load(self, chunks: Iterable[bytes], timeout: float = 300.0) -> list[str]:
+        """Stream an image tarball (``docker save``/OCI layout) into ``POST /images/load`` as it arrives
+        (chunked upload, nothing spooled); returns the engine's ``Loaded image: …`` lines. BuilderError
+        with the engine's message when it refuses the archive."""
+        where = f"{self.endpoint.describe()}: POST /images/load"
+        sock = dial(self.endpoint)
+        try:
+            sock.settimeout(timeout)
+            sock.sendall(b"POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+                         b"Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for chunk in chunks:
+                if chunk:
+                    sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+            status, headers, rest = _read_head(sock)
+            body = [rest]
+            while data := sock.recv(65536):
+                body.append(data)
+            raw = b"".join(body)
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                raw = _dechunk(raw)
+        except (OSError, ConnectionError, ValueError) as exc:
+            raise BuilderError(f"{where} failed: {exc}") from None
+        finally:
+            sock.close()
+        return _load_messages(raw, status, where)
+
+
+def _load_messages(raw: bytes, status: int, where: str) -> list[str]:
+    """The ``stream`` lines of a load answer (a JSON message per line); BuilderError for an error."""
+    lines: list[str] = []
+    for text in raw.decode(errors="replace").splitlines():
+        try:
+            msg = json.loads(text) if text.strip() else {}
+        except ValueError:
+            msg = {"error": text.strip()}
+        if not isinstance(msg, dict):
+            continue
+        error = msg.get("error") or msg.get("message") or (msg.get("errorDetail") or {}).get("message")
+        if error or status >= 400:
+            raise BuilderError(f"{where}: {error or status}")
+        if msg.get("stream", "").strip():
+            lines.append(msg["stream"].strip())
+    if status >= 400:
+        raise BuilderError(f"{where}: {status}")
+    return lines
 
 
 def _dechunk(data: bytes) -> bytes:

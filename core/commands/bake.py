@@ -104,7 +104,7 @@ def prepare_target(build: TargetBuild, builder: BuilderInfo, env: Mapping[str, s
             dirs["dockerfile"] = path
         check_inputs(opts, plan, dirs, attrs)
         needs = SessionNeeds(
-            secrets=read_secret_values(plan.secrets, env), agents=ssh_agents(plan), outputs=output_targets(plan)
+            secrets=read_secret_values(plan.secrets, env), agents=ssh_agents(plan), outputs=output_targets(plan, env)
         )
     except DepotError as exc:
         raise _for_target(build.name, exc) from None

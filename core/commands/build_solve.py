@@ -10,6 +10,8 @@ from typing import Any, TextIO
 
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
+from depotci.core.buildkit.dockerapi import DockerEngine
+from depotci.core.buildkit.endpoint import DEFAULT_DOCKER_SOCKET, parse_endpoint
 from depotci.core.buildkit.metadata import (
     decode_exporter_response,
     pushed_with_moby,
@@ -30,7 +32,7 @@ from depotci.core.buildkit.solve_errors import SolveErrorInfo
 from depotci.core.buildopts.fields import parse_go_bool
 from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.plan_model import SolvePlan
-from depotci.core.errors import BuildFailed, InputError, SourceLocation, UnsupportedError
+from depotci.core.errors import BuilderError, BuildFailed, InputError, SourceLocation, UnsupportedError
 
 __all__ = [
     "build_failure",
@@ -60,7 +62,10 @@ def build_request(plan: SolvePlan, attrs: Mapping[str, str], ref: str, session_i
     )
 
 
-def output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
+def output_targets(plan: SolvePlan, env: Mapping[str, str]) -> dict[int, OutputTarget]:
+    """The FileSend target of each exporter that sends its result to us. A ``load`` (``--load`` from a
+    builder that is not the local Docker Engine) streams into the Engine of ``DOCKER_HOST`` (else the
+    default socket), which is pinged first so an unreachable Engine fails before the build."""
     targets: dict[int, OutputTarget] = {}
     for i, e in enumerate(plan.exporters):
         if e.output == "dir":
@@ -70,8 +75,19 @@ def output_targets(plan: SolvePlan) -> dict[int, OutputTarget]:
         elif e.output == "stdout":
             targets[i] = OutputTarget("file", "-")
         elif e.output == "load":
-            raise UnsupportedError("--load onto a Docker Engine from a standalone buildkitd is not supported yet")
+            targets[i] = OutputTarget("load", sink=local_engine(env).load)
     return targets
+
+
+def local_engine(env: Mapping[str, str]) -> DockerEngine:
+    """The Docker Engine ``--load`` loads into, checked with a ping (BuilderError naming it otherwise)."""
+    host = env.get("DOCKER_HOST") or DEFAULT_DOCKER_SOCKET
+    engine = DockerEngine(parse_endpoint(f"docker://{host}", source="DOCKER_HOST" if env.get("DOCKER_HOST") else "the default"))
+    try:
+        engine.ping()
+    except BuilderError as exc:
+        raise BuilderError(f"--load: cannot reach the local Docker Engine: {exc.message}") from None
+    return engine
 
 
 def refuse_local_caches(plan: SolvePlan) -> None:
@@ -132,7 +148,7 @@ def solve_plan(
         AuthService(RegistryAuth.from_environment(env)),
         SecretsService(secret_values),
         SSHService(ssh_agents(plan)),
-        FileSendService(output_targets(plan)),
+        FileSendService(output_targets(plan, env)),
     ]
     session = SessionServer(services, shared_key=shared_key)
     mode = "quiet" if opts.quiet else opts.progress

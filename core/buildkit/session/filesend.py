@@ -3,7 +3,9 @@
 The ``buildkit-attachable-exporter-id`` metadata names the exporter (its index in the solve's
 exporter list). File outputs (``tar``, ``oci``, ``docker``) arrive as raw bytes in BytesMessages;
 directory outputs (``local``) arrive with fsutil's protocol, where we are the receiver: the daemon
-sends STATs, we REQuest every regular file, it sends DATA, we send FIN.
+sends STATs, we REQuest every regular file, it sends DATA, we send FIN. A ``load`` target hands the
+bytes of a file output to a sink as they arrive (``--load`` from a builder that is not the local Docker
+Engine: the docker tarball streams into the Engine's image load).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 import stat as stat_mod
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
@@ -34,10 +36,12 @@ _GO_TYPE = gomode.MODE_TYPE  # type bits only: setuid/setgid/sticky files are st
 
 @dataclass(frozen=True)
 class OutputTarget:
-    """Where exporter ``id`` writes: a file (``-`` is stdout) or a directory."""
+    """Where exporter ``id`` writes: a file (``-`` is stdout), a directory, or (``load``) ``sink``, which
+    consumes the bytes as they arrive and raises an exception with a one-line message when it fails."""
 
-    kind: Literal["file", "dir"]
-    path: str
+    kind: Literal["file", "dir", "load"]
+    path: str = ""
+    sink: Callable[[Iterable[bytes]], object] | None = None
 
 
 def _identity(b: bytes) -> bytes:
@@ -68,6 +72,12 @@ class FileSendService:
         target = self.targets.get(exporter_id)
         if target is None:
             context.abort(StatusCode.NOT_FOUND, f"exporter {exporter_id} not found")
+        if target.kind == "load" and target.sink is not None:
+            try:
+                target.sink(_bytes_data(raw) for raw in requests)
+            except Exception as exc:  # noqa: BLE001 - the sink's failure becomes the export's error
+                context.abort(StatusCode.UNKNOWN, str(exc))
+            return iter(())
         if target.kind == "file":
             _receive_file(requests, target.path, context)
             return iter(())

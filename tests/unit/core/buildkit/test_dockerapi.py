@@ -316,3 +316,32 @@ def test_dial_tcp_sets_nodelay() -> None:
             sock.close()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    ("writes", "expected"),
+    [
+        ([_response("200 OK", _chunked(b'{"stream":"Loaded image: a/b:c\\n"}\n'), "Transfer-Encoding: chunked")],
+         ["Loaded image: a/b:c"]),
+        ([_response("200 OK", b'{"stream":"Loaded image ID: sha256:ab\\n"}\n{"stream":"\\n"}\n')],
+         ["Loaded image ID: sha256:ab"]),
+        ([_response("200 OK", b'{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}\n')],
+         "POST /images/load: unexpected EOF"),
+        ([_response("500 Internal Server Error", b'{"message":"archive/tar: invalid tar header"}')],
+         "POST /images/load: archive/tar: invalid tar header"),
+        ([b"HTTP/1.1 200 OK\r\n"], "POST /images/load failed: connection closed before the response headers"),
+    ],
+)
+def test_load_streams_chunks_and_reads_the_answer(
+    fake: Callable[..., FakeEngine], writes: list[bytes], expected: list[str] | str
+) -> None:
+    engine = fake(_fixed(*writes))
+    client = DockerEngine(engine.endpoint)
+    if isinstance(expected, str):
+        with pytest.raises(BuilderError) as err:
+            client.load(iter([b"tar-part-1", b"", b"tar-part-2"]))
+        assert str(err.value).endswith(expected)
+        return
+    assert client.load(iter([b"tar-part-1", b"", b"tar-part-2"])) == expected
+    head = engine.requests[0].split(b"\r\n\r\n", 1)[0]
+    assert head.startswith(b"POST /images/load?quiet=1 HTTP/1.1") and b"Transfer-Encoding: chunked" in head

@@ -11,7 +11,7 @@ import queue
 import stat
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from depotci.core.buildkit.session.filesync import FileSyncService, TransferStat
 from depotci.core.buildkit.session.gomode import MODE_DIR, MODE_SETGID, MODE_SETUID, MODE_STICKY, MODE_SYMLINK
 from depotci.core.buildkit.session.secrets_provider import SecretsService
 from depotci.core.buildkit.session.server import HEALTH_CHECK, SessionServer, SessionService
+from depotci.core.errors import BuilderError
 
 TIMEOUT = 10.0
 SYNC = "/moby.filesync.v1.FileSync/DiffCopy"
@@ -373,6 +374,30 @@ def test_filesend_stdout(session, capsysbinary: pytest.CaptureFixture[bytes]) ->
     stream.close_send()
     assert stream.rest() == []
     assert capsysbinary.readouterr().out == b"to stdout"
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_filesend_load_streams_into_the_sink(session, fail: bool) -> None:  # type: ignore[no-untyped-def]
+    got: list[bytes] = []
+
+    def sink(chunks: Iterable[bytes]) -> None:
+        got.extend(chunks)
+        if fail:
+            raise BuilderError("docker: POST /images/load: unexpected EOF")
+
+    _, channel = session(FileSendService({0: OutputTarget("load", sink=sink)}))
+    stream = Stream(channel, SEND, [("buildkit-attachable-exporter-id", "0")])
+    stream.send(*_bytes_messages(b"tar-1|", b"", b"tar-2"))
+    stream.close_send()
+    if fail:
+        with pytest.raises(grpc.RpcError) as info:
+            stream.rest()
+        assert (info.value.code(), info.value.details()) == (
+            grpc.StatusCode.UNKNOWN, "docker: POST /images/load: unexpected EOF")
+    else:
+        assert stream.rest() == []
+        assert stream.call.code() == grpc.StatusCode.OK
+    assert b"".join(got) == b"tar-1|tar-2"
 
 
 def test_filesend_unknown_exporter(session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
