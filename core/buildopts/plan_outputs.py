@@ -140,6 +140,10 @@ def plan_outputs(opts: BuildOptions, builder: BuilderInfo, user_attests: bool) -
         _exporter(s, _named(s, opts), opts, builder, user_attests) for s in specs if s.type != "cacheonly"
     ]
     exporters = _merge_moby(exporters)
+    # BuildKit merges the exporters' responses, the later one winning a key: a docker load goes first so
+    # that with --push --load the registry's digest is the one reported (buildx's order reports the
+    # tarball's, which differs once attestations make the pushed image an index)
+    exporters.sort(key=lambda e: e.output != "load")
     engine_push: list[str] = []
     if builder.kind == "dockerd" and not builder.containerd_store:
         for e in exporters:

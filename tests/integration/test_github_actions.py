@@ -59,9 +59,9 @@ def _step_failed(run: ActRun, step: str) -> bool:
     return any(r.get("stepResult") == "failure" and r.get("step") == step for r in run.records)
 
 
-def test_build_push_through_the_server_with_oidc(
+def test_build_push_through_the_server_with_oidc(  # type: ignore[no-untyped-def]
     repo: Path, tools: Path, action_cache: Path, builder_env: dict[str, str], server: ServerProc,
-    issuer: OIDCIssuer, registry: Registry,
+    issuer: OIDCIssuer, registry: Registry, engine,
 ) -> None:
     image = f"{registry.host}/depotci/{unique('gh')}"
     env = _builder_env(builder_env, action_cache) | {
@@ -76,6 +76,9 @@ def test_build_push_through_the_server_with_oidc(
     assert outputs["digest"] == digest
     assert json.loads(outputs["metadata"])["containerimage.digest"] == digest
     assert outputs["build-id"] and outputs["project-id"] == server.project
+    # `load: true`: streamed back from the server's builder (the tarball's manifest, not the pushed index)
+    loaded = engine.image(f"{image}:build-push")
+    assert loaded is not None and f"{image}:build-push" in loaded["RepoTags"]
     assert f"metadata digest: {digest}" in run.messages()  # the later step read `metadata`
     assert f"build id: {outputs['build-id']}" in run.messages()
     assert any("audience=https%3A%2F%2Fdepot.dev" in query for _, query, _ in issuer.requests)

@@ -243,7 +243,15 @@ def E(type_: str, output: str = "none", dest: str = "", **attrs: str) -> Exporte
             ["--load", "--push", "-t", "a"],
             BK,
             {},
-            (E("image", name="a", push="true"), E("docker", "load", name="a")),
+            # the load first: the image exporter's response (the pushed digest) is the one BuildKit keeps
+            (E("docker", "load", name="a"), E("image", name="a", push="true")),
+            (),
+        ),
+        (
+            ["--output", "type=local,dest=out", "--load", "-t", "a"],
+            BK,
+            {},
+            (E("docker", "load", name="a"), E("local", "dir", "/work/app/out")),
             (),
         ),
         (
