@@ -139,13 +139,24 @@ class DockerEngine:
         sock = dial(self.endpoint)
         try:
             sock.settimeout(timeout)
-            sock.sendall(b"POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
-                         b"Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n")
-            for chunk in chunks:
-                if chunk:
-                    sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
-            sock.sendall(b"0\r\n\r\n")
-            status, headers, rest = _read_head(sock)
+            sent: OSError | None = None
+            try:
+                sock.sendall(b"POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+                             b"Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n")
+                for chunk in chunks:
+                    if chunk:
+                        sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+                sock.sendall(b"0\r\n\r\n")
+            except OSError as exc:  # the engine may have refused the archive and hung up: read why
+                sent = exc
+            try:
+                status, headers, rest = _read_head(sock)
+            except (OSError, ConnectionError):
+                if sent is not None:
+                    raise sent from None
+                raise
+            if sent is not None and status < 400:
+                raise sent  # never report a cut upload as loaded
             body = [rest]
             while data := sock.recv(65536):
                 body.append(data)

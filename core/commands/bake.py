@@ -21,7 +21,8 @@ from depotci.core.commands.bake_report import TargetFailure, bake_error, render_
 from depotci.core.commands.bake_targets import SessionNeeds, TargetSolve, pack_sessions, session_names
 from depotci.core.commands.build import BuildResult, check_inputs, describe_endpoint, is_socket, shared_key
 from depotci.core.commands.build_inputs import LocalInputs, read_secret_values
-from depotci.core.commands.build_solve import output_targets, refuse_local_caches, ssh_agents
+from depotci.core.commands.build_solve import output_targets, ssh_agents
+from depotci.core.commands.local_cache import prepare_local_caches
 from depotci.core.errors import AuthError, DepotError, UnsupportedError
 
 if TYPE_CHECKING:
@@ -94,8 +95,8 @@ def prepare_target(build: TargetBuild, builder: BuilderInfo, env: Mapping[str, s
     local inputs, read its secrets, and name its session dirs. Errors name the target."""
     try:
         opts = replace(build.options, project="")
-        plan = plan_solve(opts, builder)
-        refuse_local_caches(plan)
+        plan, cache_warnings = prepare_local_caches(plan_solve(opts, builder))
+        plan = replace(plan, warnings=plan.warnings + cache_warnings)
         dirs, attrs = dict(plan.local_dirs), dict(plan.frontend_attrs)
         if build.dockerfile_inline is not None:
             path = inputs.temp_dir("dockerfile")

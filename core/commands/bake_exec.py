@@ -42,6 +42,7 @@ from depotci.core.commands.bake_targets import (
 )
 from depotci.core.commands.build import BuildResult
 from depotci.core.commands.build_solve import build_failure, build_request
+from depotci.core.commands.local_cache import content_service, finish_local_caches
 from depotci.core.errors import BuildFailed, DepotError
 
 __all__ = ["BakeRun", "bake_printer", "target_result", "ticking"]
@@ -119,16 +120,17 @@ class BakeRun:
     def add_session(self, needs: SessionNeeds, names: list[str], key: str) -> None:
         """Serve ``needs`` on a new session for the targets ``names`` and attach it to the daemon."""
         stats = TransferStats()
-        server = SessionServer(
-            [
-                FileSyncService(needs.dirs, stats),
-                AuthService(RegistryAuth.from_environment(self.env)),
-                SecretsService(needs.secrets),
-                SSHService(needs.agents),
-                FileSendService(needs.outputs),
-            ],
-            shared_key=key,
-        )
+        services: list[Any] = [
+            FileSyncService(needs.dirs, stats),
+            AuthService(RegistryAuth.from_environment(self.env)),
+            SecretsService(needs.secrets),
+            SSHService(needs.agents),
+            FileSendService(needs.outputs),
+        ]
+        content = content_service(self.solves[name].plan for name in names)
+        if content is not None:
+            services.append(content)
+        server = SessionServer(services, shared_key=key)
         self._servers.append(server)
         self.conn.attach_session(server)
         for name in names:
@@ -166,6 +168,7 @@ class BakeRun:
     def _run(self, name: str) -> None:
         try:
             ref, response = self._build(self.solves[name])
+            finish_local_caches(self.solves[name].plan, response)
             with self._lock:
                 self.results[name] = target_result(self.solves[name], response, ref, self.stats[name].dirs)
         except _Failed as exc:

@@ -32,13 +32,18 @@ from depotci.core.buildkit.solve_errors import SolveErrorInfo
 from depotci.core.buildopts.fields import parse_go_bool
 from depotci.core.buildopts.model import BuildOptions
 from depotci.core.buildopts.plan_model import SolvePlan
+from depotci.core.commands.local_cache import (
+    content_service,
+    finish_local_caches,
+    prepare_local_caches,
+    sync_cache_imports,
+)
 from depotci.core.errors import BuilderError, BuildFailed, InputError, SourceLocation, UnsupportedError
 
 __all__ = [
     "build_failure",
     "build_request",
     "output_targets",
-    "refuse_local_caches",
     "solve_plan",
     "source_path",
     "ssh_agents",
@@ -90,19 +95,6 @@ def local_engine(env: Mapping[str, str]) -> DockerEngine:
     return engine
 
 
-def refuse_local_caches(plan: SolvePlan) -> None:
-    """BuildKit reads and writes a local cache directory through the session content store
-    (``containerd.services.content.v1.Content``), which our session does not serve yet: the export
-    fails with "Method not found" and the import is skipped silently, so refuse both up front."""
-    for flag, entries in (("--cache-from", plan.cache_imports), ("--cache-to", plan.cache_exports)):
-        for e in entries:
-            if e.type == "local":
-                raise UnsupportedError(
-                    f"{flag} type=local: local cache directories are not supported yet "
-                    "(use type=registry or type=inline)"
-                )
-
-
 def ssh_agents(plan: SolvePlan) -> dict[str, str]:
     agents: dict[str, str] = {}
     for spec in plan.ssh:
@@ -141,7 +133,8 @@ def solve_plan(
 ) -> Any:
     from depotci.core.commands.build import BuildResult
 
-    refuse_local_caches(plan)
+    plan, cache_warnings = prepare_local_caches(plan)
+    attrs = sync_cache_imports(attrs, plan)
     stats = TransferStats()
     services: list[Any] = [
         FileSyncService(dirs, stats),
@@ -150,6 +143,9 @@ def solve_plan(
         SSHService(ssh_agents(plan)),
         FileSendService(output_targets(plan, env)),
     ]
+    content = content_service([plan])
+    if content is not None:
+        services.append(content)
     session = SessionServer(services, shared_key=shared_key)
     mode = "quiet" if opts.quiet else opts.progress
     printer = make_printer(mode, stderr, env=env, description=description, console_description="docker:default")
@@ -169,6 +165,7 @@ def solve_plan(
         except SolveFailed as exc:
             ticker_stop.set()
             printer.close()
+            _write_warnings(stderr, cache_warnings)
             info = exc.info
             snippets = [SourceSnippet(f, d, r) for f, d, r in info.sources]
             stderr.write(render_failure(printer, "", snippets))
@@ -176,10 +173,13 @@ def solve_plan(
             raise build_failure(info, printer, dirs, attrs) from None
         ticker_stop.set()
         printer.close()
+        _write_warnings(stderr, cache_warnings)
         stderr.write(render_warnings(printer.warnings(), mode=printer.mode))
     finally:
         ticker_stop.set()
         session.close()
+
+    finish_local_caches(plan, response)
 
     if any(e.type == "moby" and parse_go_bool(e.attrs.get("push", "")) for e in plan.exporters):
         response = pushed_with_moby(response)  # what buildx writes for a push on a docker engine
@@ -205,6 +205,12 @@ def solve_plan(
     if opts.quiet and result.image_id:
         print(result.image_id, file=stdout)  # buildx getImageID: the config digest when there is one
     return result
+
+
+def _write_warnings(stderr: TextIO, lines: Sequence[str]) -> None:
+    """Warnings buildx logs while the build runs, shown once progress ends (as buildx does)."""
+    for line in lines:
+        stderr.write(f"WARNING: {line}\n")
 
 
 def warnings_metadata(env: Mapping[str, str], warnings: Sequence[VertexWarning]) -> dict[str, Any]:

@@ -254,18 +254,6 @@ def test_inline_cache_is_in_the_image_config_and_imports(builder_env: dict[str, 
     assert cached_state(out.stderr, f"RUN echo {token}")
 
 
-@pytest.mark.parametrize(
-    ("flag", "value"),
-    [("--cache-to", "type=local,dest={dir}"), ("--cache-from", "type=local,src={dir}")],
-)
-def test_local_cache_is_refused_in_one_line(builder_env: dict[str, str], make_context, tmp_path: Path, flag: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    ctx = make_context({"Dockerfile": "FROM scratch\nCOPY busybox /\n"})
-    (tmp_path / "cache").mkdir()
-    out = build(builder_env, flag, value.format(dir=tmp_path / "cache"), str(ctx))
-    assert_refused(out, f"{flag} type=local", "not supported")
-    assert not (tmp_path / "cache" / "index.json").exists()
-
-
 # --------------------------------------------------------------------------------------------- inputs
 
 

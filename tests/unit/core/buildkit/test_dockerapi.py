@@ -72,12 +72,17 @@ class FakeEngine:
             buf += chunk
         head, _, body = buf.partition(b"\r\n\r\n")
         length = 0
+        chunked = False
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
-        while len(body) < length:
-            body += conn.recv(4096)
+            chunked = chunked or (name.strip().lower() == b"transfer-encoding" and value.strip() == b"chunked")
+        while len(body) < length or (chunked and not body.endswith(b"0\r\n\r\n")):
+            more = conn.recv(4096)
+            if not more:
+                break
+            body += more
         return buf[: len(head) + 4] + body
 
     def close(self) -> None:

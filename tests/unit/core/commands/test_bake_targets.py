@@ -28,7 +28,7 @@ from depotci.core.commands.bake_targets import (
     session_vertices,
 )
 from depotci.core.commands.build_inputs import LocalInputs
-from depotci.core.errors import InputError, UnsupportedError
+from depotci.core.errors import InputError
 
 BUILDER = BuilderInfo("dockerd", True, ("linux/amd64",), "linux/amd64")
 
@@ -232,7 +232,8 @@ def test_prepare_target_project_id_does_not_reach_the_builder(tmp_path: Path, in
     [
         (ResolvedTarget("web", dockerfile="Missing"), InputError, 'target "web": Dockerfile '),
         (ResolvedTarget("web", secrets=({"id": "x", "src": "nope"},)), InputError, "target \"web\": secret 'x': cannot read"),
-        (ResolvedTarget("web", cache_to=({"dest": "c", "type": "local"},)), UnsupportedError, 'target "web": --cache-to type=local'),
+        # a local cache directory that is a file
+        (ResolvedTarget("web", cache_to=({"dest": "tok", "type": "local"},)), InputError, 'target "web": --cache-to type=local,dest='),
     ],
 )
 def test_prepare_target_errors_name_the_target(
