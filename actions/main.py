@@ -13,7 +13,7 @@ from depotci.actions.annotations import error_annotation
 from depotci.actions.env import GitHubEnv
 from depotci.actions.outputs import Workflow
 from depotci.actions.report import annotate
-from depotci.core.errors import DepotError
+from depotci.core.errors import DepotError, internal_error
 
 __all__ = ["COMMANDS", "main", "run"]
 
@@ -41,6 +41,9 @@ def run(argv: Sequence[str], env: Mapping[str, str], log: TextIO, cwd: str) -> i
     except KeyboardInterrupt:
         wf.command("error", "canceled")
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug still ends as one annotation
+        annotate(wf, [error_annotation(internal_error(exc, env), workspace=gh.workspace, cwd=cwd)])
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ __all__ = [
     "SourceLocation",
     "UnsupportedError",
     "UsageError",
+    "internal_error",
 ]
 
 
@@ -118,3 +119,14 @@ class ApiError(DepotError):
 
 class AuthError(DepotError):
     """No API token could be resolved, or a token file is unreadable."""
+
+
+DEBUG_ENV = "DEPOTCI_DEBUG"
+
+
+def internal_error(exc: Exception, env: Mapping[str, str]) -> DepotError:
+    """A bug (an exception that is not a ``DepotError``) as one line for the edge to render like any other
+    error — never a traceback — unless ``DEPOTCI_DEBUG`` is set: then ``exc`` is re-raised to show where."""
+    if env.get(DEBUG_ENV):
+        raise exc
+    return DepotError(f"internal error: {type(exc).__name__}: {exc} (please report it; {DEBUG_ENV}=1 shows where)")

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from depotci.core.errors import DepotError
+from depotci.core.errors import DepotError, internal_error
 
 __all__ = ["main"]
 
@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ERROR: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug still ends as one line
+        sys.stdout.flush()
+        print(f"\x1b[31;1mERROR:\x1b[0m {internal_error(exc, os.environ)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

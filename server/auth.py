@@ -24,7 +24,7 @@ log = logging.getLogger("depotci.server.auth")
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # org | project | build
+    kind: str  # org | project | build | pull
     org_id: str
     project_id: str | None = None
     build_id: str | None = None
@@ -94,8 +94,10 @@ class Authenticator:
     def account(self, token: str) -> Principal:
         """An org or project token (what CreateBuild and ListBuilds need)."""
         p = self.principal(token)
-        if p.kind == "build":
-            raise ConnectError(Code.PERMISSION_DENIED, "a build token cannot be used for this call; use an org or project token")
+        if p.kind in ("build", "pull"):
+            raise ConnectError(
+                Code.PERMISSION_DENIED, f"a {p.kind} token cannot be used for this call; use an org or project token"
+            )
         return p
 
     def org(self, token: str) -> Principal:

@@ -15,6 +15,7 @@ from depotci.server.certs import CA
 from depotci.server.connect_app import CallContext, ConnectError, Method
 from depotci.server.gateway import Gateway
 from depotci.server.pool import Pool
+from depotci.server.saved_images import registry_credential, save_requested, saved_tags
 from depotci.server.settings import Settings
 from depotci.server.store import Build, Store
 
@@ -94,16 +95,32 @@ class BuildService:
         p = self.auth.account(ctx.token)
         project_id = self._project(p, req.project_id)
         command = req.options[0].command if req.options else pb.COMMAND_UNSPECIFIED
+        save = save_requested(req.options)
+        if save and not self.settings.registry:
+            raise ConnectError(
+                Code.FAILED_PRECONDITION,
+                "this server has no registry for saved images: start depot-server with --registry HOST[:PORT]",
+            )
+        if save:
+            try:
+                saved_tags(self.settings.registry, project_id, "build", req.options)  # refuse a bad save tag first
+            except ValueError as exc:
+                raise ConnectError(Code.INVALID_ARGUMENT, str(exc)) from None
         opts = pb.CreateBuildRequest(options=req.options).SerializeToString()
         build = self.store.create_build(p.org_id, project_id, command, opts)
         token = self.store.create_token(
             "build", p.org_id, project_id=project_id, build_id=build.id, ttl=self.settings.build_token_ttl
         )
-        log.info("build %s created in project %s", build.id, project_id)
-        return pb.CreateBuildResponse(
+        resp = pb.CreateBuildResponse(
             build_id=build.id, build_token=token, build_url=self.build_url(build), project_id=project_id,
             registry=pb.Registry(),
         )
+        if save:
+            tags = saved_tags(self.settings.registry, project_id, build.id, req.options)
+            resp.additional_tags.extend(pb.CreateBuildResponse.Tag(tag=t, push=True) for t in tags)
+            resp.additional_credentials.add(host=self.settings.registry, token=registry_credential(token))
+        log.info("build %s created in project %s%s", build.id, project_id, " (saved)" if save else "")
+        return resp
 
     async def get_build(self, ctx: CallContext, req: Any) -> Any:
         p = self.auth.principal(ctx.token)

@@ -39,6 +39,7 @@ async def serve(settings: object) -> None:
     from depotci.server.connect_app import ConnectApp
     from depotci.server.gateway import Gateway
     from depotci.server.pool import Pool
+    from depotci.server.pull_service import PullService
     from depotci.server.settings import Settings, split_host_port
     from hypercorn.asyncio import serve as hyper_serve
     from hypercorn.config import Config
@@ -63,7 +64,8 @@ async def serve(settings: object) -> None:
     bound = await gateway.start(ghost, gport)
     accounts = build_accounts(settings, store)
     service = BuildService(settings, store, accounts.auth, pool, ca, gateway, bound)
-    app = ConnectApp({**service.methods(), **accounts.methods}, accounts.routes)
+    pulls = PullService(settings, store, accounts.auth)
+    app = ConnectApp({**service.methods(), **pulls.methods(), **accounts.methods}, accounts.routes)
     config = Config()
     config.bind = [settings.listen]
     config.accesslog = None
@@ -114,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--oidc-issuer", action="append", default=[], metavar="PROVIDER=URL[,jwks=URL]",
                    help="trust CI OIDC tokens of this issuer (repeatable; default GitHub, GitLab.com, Buildkite)")
     s.add_argument("--oidc-audience", default="https://depot.dev", help="the audience OIDC tokens must name")
+    s.add_argument("--registry", default="", metavar="HOST[:PORT]",
+                   help="registry for saved images (--save); default none: saving is refused")
     s.add_argument("--oidc-token-ttl", type=float, default=3600.0, help="lifetime of tokens from the OIDC exchange (s)")
     pr = sub.add_parser("project", help="manage projects").add_subparsers(dest="action", required=True)
     pc = pr.add_parser("create", help="create a project and print its id")
@@ -134,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     from depotci.server.oidc import parse_issuer
+    from depotci.server.saved_images import parse_registry
     from depotci.server.settings import Settings, parse_builder
 
     args = _parser().parse_args(list(argv))
@@ -145,7 +150,7 @@ def run(argv: Sequence[str]) -> int:
             data_dir=os.path.abspath(args.data_dir), listen=args.listen, gateway_listen=args.gateway_listen,
             public_url=args.public_url, server_name=args.server_name, builders=builders,
             health_timeout=args.health_timeout, build_token_ttl=args.build_token_ttl,
-            oidc_audience=args.oidc_audience, oidc_token_ttl=args.oidc_token_ttl,
+            oidc_audience=args.oidc_audience, oidc_token_ttl=args.oidc_token_ttl, registry=parse_registry(args.registry),
         )
         if args.oidc_issuer:
             settings = dataclasses.replace(settings, oidc_issuers=tuple(args.oidc_issuer))

@@ -44,6 +44,10 @@ class Settings:
     oidc_audience: str = "https://depot.dev"
     oidc_token_ttl: float = 3600.0
     login_ttl: float = 600.0
+    # saved images (--save): the registry HOST[:PORT] builders push them to ("": saving is refused), and the
+    # lifetime of the pull tokens GetPullInfo/GetPullToken mint
+    registry: str = ""
+    pull_token_ttl: float = 3600.0
 
     @property
     def base_url(self) -> str:

@@ -1,6 +1,6 @@
 """The server's database: SQLite in WAL mode, schema migrations in code, tokens stored hashed.
 
-Tables: ``organizations``, ``projects``, ``tokens`` (sha256 of the token, kind org|project|build, scope,
+Tables: ``organizations``, ``projects``, ``tokens`` (sha256 of the token, kind org|project|build|pull, scope,
 expiry), ``builds`` (status running|finished|failed|canceled, the CreateBuild options, platform,
 timestamps, error, last health report). Calls are short and serialised by one lock; the server runs them
 on its event loop.
@@ -56,6 +56,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE logins (
         id TEXT PRIMARY KEY, created_at REAL NOT NULL, expires_at REAL NOT NULL, approved_at REAL,
         org_id TEXT, delivered_at REAL);
+    """,
+    # pull tokens (GetPullInfo/GetPullToken): SQLite cannot alter a CHECK, so the table is rebuilt
+    """
+    CREATE TABLE tokens_v4 (
+        hash TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('org', 'project', 'build', 'pull')),
+        org_id TEXT NOT NULL, project_id TEXT, build_id TEXT, description TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL, expires_at REAL, id TEXT, scope TEXT NOT NULL DEFAULT '', revoked_at REAL);
+    INSERT INTO tokens_v4 (hash, kind, org_id, project_id, build_id, description, created_at, expires_at, id, scope,
+        revoked_at)
+        SELECT hash, kind, org_id, project_id, build_id, description, created_at, expires_at, id, scope, revoked_at
+        FROM tokens;
+    DROP TABLE tokens;
+    ALTER TABLE tokens_v4 RENAME TO tokens;
+    CREATE UNIQUE INDEX tokens_by_id ON tokens (id);
     """,
 )
 
@@ -168,7 +182,7 @@ class Store:
         return Project(str(row[0]), str(row[1]), str(row[2])) if row else None
 
     def token_count(self) -> int:
-        row = self._one("SELECT count(*) FROM tokens WHERE kind != 'build'")
+        row = self._one("SELECT count(*) FROM tokens WHERE kind IN ('org', 'project')")
         return int(row[0]) if row else 0  # type: ignore[call-overload]
 
     # tokens
@@ -222,6 +236,12 @@ class Store:
     def get_build(self, build_id: str) -> Build | None:
         row = self._one(f"SELECT {_BUILD_COLS} FROM builds WHERE id = ?", build_id)
         return Build(*row) if row else None  # type: ignore[arg-type]
+
+    def build_options(self, build_id: str) -> bytes:
+        """The serialized ``CreateBuildRequest`` (its options) a build was created with; b"" if unknown."""
+        row = self._one("SELECT options FROM builds WHERE id = ?", build_id)
+        value = row[0] if row else None
+        return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else b""
 
     def finish_build(self, build_id: str, status: str, error: str = "", *, canceled: bool = False) -> bool:
         """Record the end of a running build; False when it had already ended (the first end wins)."""

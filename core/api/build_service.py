@@ -55,6 +55,17 @@ class BuildAPI:
             req.success.SetInParent()
         self.client.unary(_SERVICE + "FinishBuild", req, build_pb2.FinishBuildResponse, token=token, idempotent=True)
 
+    def get_pull_info(self, token: str, build_id: str) -> Any:
+        """Where a saved build lives and how to pull it (the user/project token, not the build token)."""
+        req = build_pb2.GetPullInfoRequest(build_id=build_id)
+        return self.client.unary(_SERVICE + "GetPullInfo", req, build_pb2.GetPullInfoResponse, token=token, idempotent=True)
+
+    def get_pull_token(self, token: str, project_id: str = "", build_id: str = "") -> str:
+        """A pull token for the Depot registry (``depot pull-token`` sends both fields, possibly "")."""
+        req = build_pb2.GetPullTokenRequest(project_id=project_id, build_id=build_id)
+        resp = self.client.unary(_SERVICE + "GetPullToken", req, build_pb2.GetPullTokenResponse, token=token)
+        return str(resp.token)
+
     def list_builds(self, token: str, project_id: str, page_size: int = 0, page_token: str = "") -> Any:
         req = build_pb2.ListBuildsRequest(project_id=project_id, page_size=page_size, page_token=page_token)
         return self.client.unary(_SERVICE + "ListBuilds", req, build_pb2.ListBuildsResponse, token=token, idempotent=True)

@@ -1,7 +1,11 @@
 """A Connect client on httpx: unary and client-streaming calls with binary protobuf.
 
-HTTP/2 by default: cleartext HTTP/2 with prior knowledge for ``http://`` base URLs (what the Go CLI
-speaks), ALPN for ``https://``; ``http_version="1.1"`` forces HTTP/1.1. Idempotent calls are retried
+HTTP/1.1 by default, each concurrent call on its own pooled connection: a build makes calls from three
+threads at once (the status stream, health reports, the main flow), and httpcore's synchronous HTTP/2
+connection is not safe for that — streams sharing it from several threads failed with ``KeyError`` in
+``_response_closed`` or hung (seen in 1 of ~6 runs of 20 concurrent builds). HTTP/1.1 also spares the
+``h2`` import (~35 ms per run). ``http_version="2"``: cleartext HTTP/2 with prior knowledge for
+``http://`` base URLs (what the Go CLI speaks), ALPN for ``https://``. Idempotent calls are retried
 with exponential backoff when the API is unavailable (connection refused, 502/503/504, ``unavailable``).
 Every failure surfaces as ``ApiError(code, message)``; tokens go only into the Authorization header and
 never into a message.
@@ -55,7 +59,7 @@ class ConnectClient:
 
     Args:
         base_url: the API root, e.g. ``https://api.depot.dev`` or ``http://127.0.0.1:8080``.
-        http_version: ``"2"`` (default) or ``"1.1"``.
+        http_version: ``"1.1"`` (default) or ``"2"`` (single-threaded use only, see above).
         timeout: default per-call timeout in seconds (sent as ``Connect-Timeout-Ms`` too).
         retry: the policy for idempotent calls.
         transport: an httpx transport to use instead of the network (tests).
@@ -66,7 +70,7 @@ class ConnectClient:
         self,
         base_url: str,
         *,
-        http_version: Literal["2", "1.1"] = "2",
+        http_version: Literal["2", "1.1"] = "1.1",
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,

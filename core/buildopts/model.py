@@ -69,11 +69,14 @@ class ExportSpec:
     """One ``--output`` as the user wrote it (``registry`` already turned into ``image,push=true``).
 
     ``dest`` is absolute, ``"-"`` for stdout, or ``""`` (no destination: image, cacheonly, docker load).
+    ``own_name``: the ``name`` attribute stays as it is instead of taking the ``-t`` tags (only the
+    ``--save`` planner makes such an output: the Depot tags pushed while ``--load`` keeps the user's).
     """
 
     type: str
     attrs: Pairs = ()
     dest: str = ""
+    own_name: bool = False
 
     def attr(self, key: str, default: str = "") -> str:
         """The value of one attribute, or ``default``."""

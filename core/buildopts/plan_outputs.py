@@ -64,7 +64,7 @@ def _requested(opts: BuildOptions, builder: BuilderInfo, warnings: list[str]) ->
 
 def _named(spec: ExportSpec, opts: BuildOptions) -> dict[str, str]:
     attrs = dict(spec.attrs)
-    if opts.tags and spec.type in ("image", "oci", "docker"):
+    if opts.tags and spec.type in ("image", "oci", "docker") and not spec.own_name:
         attrs["name"] = ",".join(opts.tags)
     elif spec.type == "image" and not attrs.get("name") and parse_go_bool(attrs.get("push", "")):
         raise UsageError("pushing needs an image name: add -t/--tag (or name= to the image --output)")

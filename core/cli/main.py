@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from depotci.core.errors import DepotError
+from depotci.core.errors import DepotError, internal_error
 
 __all__ = ["entry", "main"]
 
@@ -81,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug still ends as one line
+        print(f"error: {internal_error(exc, os.environ)}", file=sys.stderr)
         return 1
 
 

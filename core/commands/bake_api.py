@@ -16,25 +16,30 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from depotci.core.auth.project import ResolvedProject, resolve_project
 from depotci.core.auth.token import MISSING_TOKEN, ResolvedToken, resolve_token
 from depotci.core.bake.to_build import TargetBuild
 from depotci.core.buildkit.progress import Printer, render_warnings
+from depotci.core.buildkit.session.auth import CredentialedEnv, host_credentials
+from depotci.core.buildopts.save import plan_save
 from depotci.core.commands.bake import BakeResult, render_failures, start_run
 from depotci.core.commands.bake_report import TargetFailure, bake_error
 from depotci.core.commands.build import BuildResult
 from depotci.core.commands.build_api import api_client, build_options_message, builder_arch
 from depotci.core.commands.build_api_node import ApiBuild
 from depotci.core.commands.build_inputs import LocalInputs
+from depotci.core.commands.save_help import render_save_help, wants_save_help
 from depotci.core.errors import AuthError, DepotError, UnsupportedError, UsageError
 
-__all__ = ["BakeApiTarget", "BakeGroup", "bake_api_target", "bake_options", "group_targets", "run_bake_api"]
+__all__ = [
+    "BakeApiTarget", "BakeGroup", "bake_api_target", "bake_options", "group_targets", "run_bake_api", "saved_builds",
+]
 
 # Depot API flags the bake API path does not implement yet, as (flag, argparse dest)
-_NOT_YET = (("--lint", "lint"), ("--save", "save"), ("--save-tag", "save_tag"), ("--sbom-dir", "sbom_dir"))
+_NOT_YET = (("--lint", "lint"), ("--sbom-dir", "sbom_dir"))
 _JOIN_STEP = 0.2
 
 
@@ -46,6 +51,8 @@ class BakeApiTarget:
     url: str
     token: ResolvedToken
     default: ResolvedProject | None
+    save: bool = False
+    save_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,8 @@ def bake_api_target(
 ) -> BakeApiTarget | None:
     """The API target when a token resolves and a project does (the default, or a target's own
     ``project_ids``), None for a bake on the direct builder. ``flags`` maps argparse dests to values:
-    ``--token``/``--project`` ask for the API explicitly (a missing token is then an error); ``--lint``,
-    ``--save``, ``--save-tag`` and ``--sbom-dir`` are refused on the API path."""
+    ``--token``/``--project`` ask for the API explicitly (a missing token is then an error); ``--save``/
+    ``--save-tag`` go with the target; ``--lint`` and ``--sbom-dir`` are refused on the API path."""
     from depotci.core.api.base_url import api_url
 
     token_flag, project_flag = str(flags.get("token") or ""), str(flags.get("project") or "")
@@ -78,7 +85,11 @@ def bake_api_target(
     for flag, dest in _NOT_YET:
         if flags.get(dest):
             raise UnsupportedError(f"{flag} is not supported through the Depot API yet")
-    return BakeApiTarget(api_url(env), token, default)
+    save_tags = flags.get("save_tag") or ()
+    return BakeApiTarget(
+        api_url(env), token, default, save=bool(flags.get("save")),
+        save_tags=tuple(str(t) for t in save_tags) if isinstance(save_tags, (list, tuple)) else (),
+    )
 
 
 def group_targets(builds: Mapping[str, TargetBuild], default_project: str) -> list[BakeGroup]:
@@ -125,10 +136,33 @@ def group_targets(builds: Mapping[str, TargetBuild], default_project: str) -> li
     return [BakeGroup(project, tuple(names)) for project, names in groups.items()]
 
 
-def bake_options(group: BakeGroup, builds: Mapping[str, TargetBuild], *, push: bool, load: bool) -> list[Any]:
+def bake_options(
+    group: BakeGroup, builds: Mapping[str, TargetBuild], *, push: bool, load: bool,
+    save: bool = False, save_tags: tuple[str, ...] = (),
+) -> list[Any]:
     """The CreateBuild ``BuildOptions`` of ``group``: command BAKE, one per target, ``target_name`` set,
-    ``push``/``load`` the command's flags."""
-    return [build_options_message(builds[n].options, bake_target=n, push=push, load=load) for n in group.targets]
+    ``push``/``load`` the command's flags; ``save``/``save_tags`` on the requested targets (dependencies
+    are not saved)."""
+    return [
+        build_options_message(
+            builds[n].options if builds[n].linked else replace(builds[n].options, save=save, save_tags=save_tags),
+            bake_target=n, push=push, load=load,
+        )
+        for n in group.targets
+    ]
+
+
+def saved_builds(
+    builds: Mapping[str, TargetBuild], tags: Sequence[str], *, push: bool
+) -> dict[str, TargetBuild]:
+    """``builds`` with every requested target saved under ``tags`` suffixed ``-<target>`` (``plan_save``;
+    ``push``: the command's ``--push``); dependencies unchanged (pure)."""
+    out = dict(builds)
+    for name, b in builds.items():
+        if not b.linked:
+            opts = replace(b.options, save=True)
+            out[name] = replace(b, options=plan_save(opts, tags, target=name, push=push or opts.push))
+    return out
 
 
 class _GroupRun:
@@ -137,9 +171,15 @@ class _GroupRun:
     def __init__(
         self, group: BakeGroup, build: ApiBuild, builds: Mapping[str, TargetBuild], env: Mapping[str, str], *,
         arch: str, printer: Printer, multi: bool, stderr: TextIO, on_done: Callable[[_GroupRun], None],
+        save: bool = False, push: bool = False,
     ) -> None:
         self.group, self.build, self.env, self.arch = group, build, env, arch
         self.builds = {name: builds[name] for name in group.targets}
+        self.save = save
+        if save:  # requested targets go to the Depot registry with this build's tags and credentials
+            tags, credentials = build.save_target()
+            self.builds = saved_builds(self.builds, tags, push=push)
+            self.env = CredentialedEnv(env, host_credentials(credentials))
         self.printer, self.multi, self.stderr, self.on_done = printer, multi, stderr, on_done
         self.results: dict[str, BuildResult] = {}
         self.failures: dict[str, TargetFailure] = {}
@@ -175,6 +215,13 @@ class _GroupRun:
             for result in self.results.values():
                 result.metadata["depot.build"] = {"buildID": self.build.build_id, "projectID": self.build.project_id}
             self.on_done(self)
+
+    def save_help(self) -> str:
+        """The save help of this group's build ("" when it did not save or did not succeed)."""
+        if not self.save or self.error is not None or self.failures or not self.results:
+            return ""
+        requested = [n for n in self.group.targets if not self.builds[n].linked]
+        return render_save_help(self.build.project_id, self.build.build_id, requested, self.build.save_target()[0])
 
     def summary(self) -> dict[str, Any]:
         """The top-level ``depot.build`` this group's build writes."""
@@ -227,7 +274,8 @@ def run_bake_api(
         created: list[ApiBuild] = []
         try:
             for g in groups:
-                created.append(ApiBuild.create(api, target.token.token, g.project_id, bake_options(g, builds, push=push, load=load)))
+                options = bake_options(g, builds, push=push, load=load, save=target.save, save_tags=target.save_tags)
+                created.append(ApiBuild.create(api, target.token.token, g.project_id, options))
                 if links:
                     err.write(f"[depot] build: {created[-1].url}\n")
                     err.flush()
@@ -244,7 +292,10 @@ def run_bake_api(
                 done.append(r)
 
         runs = [
-            _GroupRun(g, b, builds, env, arch=arch, printer=printer, multi=len(builds) > 1, stderr=err, on_done=on_done)
+            _GroupRun(
+                g, b, builds, env, arch=arch, printer=printer, multi=len(builds) > 1, stderr=err, on_done=on_done,
+                save=target.save, push=push,
+            )
             for g, b in zip(groups, created, strict=True)
         ]
         with ticking(printer):
@@ -261,6 +312,8 @@ def run_bake_api(
         err.write(f"ERROR: build {r.build.url}: {r.error}\n")
     if links:
         err.write("".join(f"\nBuild Summary: {r.build.url}\n" for r in done))
+    if wants_save_help(env, progress):
+        err.write("".join(r.save_help() for r in done))
     err.flush()
     if metadata_file and result.results:
         data: dict[str, Any] = {name: r.metadata for name, r in sorted(result.results.items())}

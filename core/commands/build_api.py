@@ -13,14 +13,20 @@ import platform as host
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from depotci.core.auth.project import ResolvedProject, resolve_project
 from depotci.core.auth.token import MISSING_TOKEN, ResolvedToken, resolve_token
 from depotci.core.buildopts.model import BuildOptions
+from depotci.core.commands.save_help import render_save_help, wants_save_help
 from depotci.core.errors import AuthError, UnsupportedError, UsageError
 
-__all__ = ["ApiTarget", "api_client", "api_target", "build_options_message", "builder_arch", "run_build_api"]
+if TYPE_CHECKING:
+    from depotci.core.commands.build_api_node import ApiBuild
+
+__all__ = [
+    "ApiTarget", "api_client", "api_target", "build_options_message", "builder_arch", "run_build_api", "saved_solve",
+]
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,7 @@ def run_build_api(
     from depotci.core.commands.build import build_on
     from depotci.core.commands.build_api_node import ApiBuild
 
-    unsupported = [f for f, on in (("--save", opts.save), ("--save-tag", bool(opts.save_tags)), ("--lint", opts.lint),
-                                   ("--sbom-dir", bool(opts.sbom_dir))) if on]
+    unsupported = [f for f, on in (("--lint", opts.lint), ("--sbom-dir", bool(opts.sbom_dir))) if on]
     if unsupported:
         raise UnsupportedError(f"{unsupported[0]} is not supported through the Depot API yet")
     arch = builder_arch(opts, env)
@@ -118,14 +123,17 @@ def run_build_api(
         build = ApiBuild.create(api, target.token.token, project_id, [build_options_message(opts)])
         if links:
             print(f"[depot] build: {build.url}", file=stderr, flush=True)
+        # --token/--project/--save were consumed by the API; the solve itself plans without them
+        solve_opts, solve_env = saved_solve(opts, env, build)
         try:
             with build.builder(arch) as conn:
-                # --token/--project were consumed by the API; the solve itself plans without them
                 result = build_on(
-                    conn, dataclasses.replace(opts, token="", project=""), env,
+                    conn, solve_opts, solve_env,
                     description=f'building with "depot" instance using depot driver ({arch})',
                     stdout=stdout, stderr=stderr, stdin=stdin,
                 )
+            if opts.save and wants_save_help(env, "quiet" if opts.quiet else opts.progress):
+                print(render_save_help(build.project_id, build.build_id, [], build.save_target()[0]), end="", file=stderr)
         finally:
             if links:
                 print(f"\nBuild Summary: {build.url}", file=stderr, flush=True)
@@ -133,6 +141,20 @@ def run_build_api(
     if opts.metadata_file:
         write_metadata_file(opts.metadata_file, result.metadata)
     return result
+
+
+def saved_solve(opts: BuildOptions, env: Mapping[str, str], build: ApiBuild) -> tuple[BuildOptions, Mapping[str, str]]:
+    """The options and environment the solve of ``build`` runs with: the Depot-only flags consumed and, for
+    ``--save``, the image pushed to the Depot registry (``plan_save``) with the API's credentials on the
+    session's auth (a ``CredentialedEnv``)."""
+    from depotci.core.buildkit.session.auth import CredentialedEnv, host_credentials
+    from depotci.core.buildopts.save import plan_save
+
+    plain = dataclasses.replace(opts, token="", project="")
+    if not opts.save:
+        return plan_save(plain, ()), env
+    tags, credentials = build.save_target()
+    return plan_save(plain, tags), CredentialedEnv(env, host_credentials(credentials))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ GetBuildKitConnection, connect over mTLS, keep the lease with ReportBuildHealth 
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,8 +20,9 @@ from depotci.core.errors import ApiError, BuilderError, DepotError
 if TYPE_CHECKING:
     from depotci.core.buildkit.connection import Connection
 
-__all__ = ["PLATFORM_ENUM", "ApiBuild", "HealthReporter", "acquire_endpoint", "tee_status"]
+__all__ = ["PLATFORM_ENUM", "SAVE_REGISTRY", "ApiBuild", "HealthReporter", "acquire_endpoint", "tee_status"]
 
+SAVE_REGISTRY = "registry.depot.dev"
 PLATFORM_ENUM = {"amd64": build_pb2.BUILDER_PLATFORM_AMD64, "arm64": build_pb2.BUILDER_PLATFORM_ARM64}
 
 
@@ -138,6 +140,11 @@ class ApiBuild:
         self.token: str = created.build_token
         self.project_id: str = created.project_id or project_id
         self.url: str = created.build_url
+        # --save: the Depot registry tags and (host, base64 user:pass) credentials; never printed
+        self.saved_tags: tuple[str, ...] = tuple(t.tag for t in getattr(created, "additional_tags", ()))
+        self._credentials: tuple[tuple[str, str], ...] = tuple(
+            (c.host, c.token) for c in getattr(created, "additional_credentials", ())
+        )
         self.outcome = ""
         self._conn: Connection | None = None
         self._canceled = threading.Event()
@@ -147,6 +154,14 @@ class ApiBuild:
     def create(cls, api: BuildAPI, token: str, project_id: str, options: Sequence[Any]) -> ApiBuild:
         """CreateBuild with the user/project ``token``; the server may substitute the project."""
         return cls(api, api.create_build(token, project_id, list(options)), project_id)
+
+    def save_target(self) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """Where a saved build goes: the API's tags and credentials, else the CLI's fallback
+        ``registry.depot.dev/<project>:<build>`` with ``x-token:<build token>``."""
+        if self.saved_tags:
+            return self.saved_tags, self._credentials
+        fallback = base64.b64encode(f"x-token:{self.token}".encode()).decode()
+        return (f"{SAVE_REGISTRY}/{self.project_id}:{self.build_id}",), ((SAVE_REGISTRY, fallback),)
 
     def cancel(self) -> None:
         """Cancel from this side (an interrupt): the builder connection closes, the build ends canceled."""

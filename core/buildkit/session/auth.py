@@ -4,6 +4,10 @@ Credentials come from ``DEPOT_PUSH_REGISTRY_USERNAME``/``_PASSWORD`` or ``DEPOT_
 (base64 ``user:pass``) for every host, else from the docker config (``$DOCKER_CONFIG/config.json`` or
 ``~/.docker/config.json``: ``auths``, ``credHelpers``, ``credsStore``). ``FetchToken`` is left
 unimplemented, so the daemon fetches registry tokens itself with these credentials.
+
+A build saved to the Depot registry (``--save``) gets per-host credentials from the API
+(``CreateBuildResponse.additional_credentials``): they travel in a ``CredentialedEnv`` (the environment
+plus those credentials, never as environment variables) and win over everything else for their hosts.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import binascii
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +28,7 @@ from depotci.core.buildkit.session.rpc import (
     unary_unary_rpc_method_handler,
 )
 
-__all__ = ["AuthService", "Credentials", "RegistryAuth"]
+__all__ = ["AuthService", "CredentialedEnv", "Credentials", "RegistryAuth", "host_credentials"]
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
@@ -61,10 +65,43 @@ def _decode_auth(value: str) -> Credentials | None:
     return Credentials(user, password)
 
 
+def host_credentials(pairs: Iterable[tuple[str, str]]) -> dict[str, Credentials]:
+    """``(host, base64 user:pass)`` pairs (``additional_credentials``) as credentials by host; a token that
+    does not decode is skipped."""
+    out: dict[str, Credentials] = {}
+    for host, token in pairs:
+        creds = _decode_auth(token)
+        if host and creds is not None:
+            out[host] = creds
+    return out
+
+
+class CredentialedEnv(Mapping[str, str]):
+    """The environment ``env`` (read through) carrying ``credentials`` by registry host for the session's
+    auth; its repr shows the hosts only."""
+
+    def __init__(self, env: Mapping[str, str], credentials: Mapping[str, Credentials]) -> None:
+        self._env = env
+        self.registry_credentials = dict(credentials)
+
+    def __getitem__(self, key: str) -> str:
+        return self._env[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+    def __repr__(self) -> str:
+        return f"CredentialedEnv(hosts={sorted(self.registry_credentials)})"
+
+
 class RegistryAuth:
     """Looks up credentials for a registry host; built once from the environment and docker config."""
 
     def __init__(self, env: Mapping[str, str], config: Mapping[str, Any] | None = None) -> None:
+        self._hosts: dict[str, Credentials] = dict(getattr(env, "registry_credentials", None) or {})
         self._override: Credentials | None = None
         if env.get("DEPOT_PUSH_REGISTRY_USERNAME") and env.get("DEPOT_PUSH_REGISTRY_PASSWORD"):
             self._override = Credentials(env["DEPOT_PUSH_REGISTRY_USERNAME"], env["DEPOT_PUSH_REGISTRY_PASSWORD"])
@@ -83,6 +120,8 @@ class RegistryAuth:
         return cls(env, config if isinstance(config, dict) else {})
 
     def lookup(self, host: str) -> Credentials:
+        if host in self._hosts:
+            return self._hosts[host]
         if self._override is not None:
             return self._override
         key = _normalize(host)

@@ -129,8 +129,6 @@ def test_a_failed_target_is_reported_at_its_dockerfile_line(project: Path, runne
 
 @pytest.mark.parametrize(("env", "error", "message"), [
     ({"DEPOTCI_INPUT_SAVE": "true"}, UnsupportedError, "--save needs the Depot API"),
-    ({"DEPOTCI_INPUT_SAVE": "true", "DEPOTCI_INPUT_TOKEN": "dt", "DEPOT_PROJECT_ID": "p1"}, UnsupportedError,
-     "--save is not supported through the Depot API yet"),
     ({"DEPOTCI_INPUT_PROJECT": "p1"}, AuthError, "missing API token"),
     ({"DEPOT_OIDC_TOKEN": "not-a-jwt"}, AuthError, "DEPOT_OIDC_TOKEN is not a JWT"),
 ])
@@ -138,6 +136,13 @@ def test_refused_inputs(project: Path, runners: dict[str, FakeRunner], env: dict
     with pytest.raises(error, match=message):
         _run(project, **env)
     assert runners["api"].calls == runners["direct"].calls == []
+
+
+def test_save_goes_through_the_api(project: Path, runners: dict[str, FakeRunner]) -> None:
+    code, _ = _run(project, DEPOTCI_INPUT_SAVE="true", DEPOTCI_INPUT_TOKEN="dt", DEPOT_PROJECT_ID="p1")
+    assert code == 0 and runners["direct"].calls == []
+    target: BakeApiTarget = runners["api"].calls[0]["target"]
+    assert target.save is True
 
 
 def test_bake_request_maps_the_inputs() -> None:

@@ -104,7 +104,8 @@ def test_group_targets(builds: list[TargetBuild], default: str, expected: object
         ({}, {"DEPOT_PROJECT_ID": "p"}, ["p1"], None),  # no token: the direct builder stays
         ({"token": "t"}, {}, [""], ("t", None)),  # explicit --token: the API (which then wants projects)
         ({"project": "p"}, {}, [], AuthError("missing API token, please run `depot login`")),
-        ({"save": True}, {"DEPOT_TOKEN": "t"}, ["p1"], UnsupportedError("--save is not supported through the Depot API yet")),
+        ({"lint": True}, {"DEPOT_TOKEN": "t"}, ["p1"], UnsupportedError("--lint is not supported through the Depot API yet")),
+        ({"save": True, "save_tag": ["v1"]}, {"DEPOT_TOKEN": "t"}, ["p1"], ("t", None)),  # --save goes to the API
         ({"sbom_dir": "d"}, {"DEPOT_TOKEN": "t", "DEPOT_PROJECT_ID": "p"}, [], UnsupportedError("--sbom-dir is not")),
         ({"save": False, "lint": False}, {"DEPOT_TOKEN": "t", "DEPOT_PROJECT_ID": "p"}, [], ("t", "p")),
     ],
@@ -127,3 +128,39 @@ def test_bake_api_target_reads_depot_json_next_to_the_bake_file(tmp_path: Path) 
     got = bake_api_target({}, env, [""], [str(tmp_path)])
     assert got is not None and got.default is not None
     assert (got.default.project_id, got.default.source) == ("from-file", str(tmp_path / "depot.json"))
+
+
+@pytest.mark.parametrize(
+    ("flags", "save", "save_tags"),
+    [({"save": True, "save_tag": ["v1", "v2"]}, True, ("v1", "v2")), ({"save_tag": ["v1"]}, False, ("v1",)), ({}, False, ())],
+)
+def test_bake_api_target_carries_save(
+    tmp_path: Path, flags: dict[str, object], save: bool, save_tags: tuple[str, ...]
+) -> None:
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "DEPOT_TOKEN": "t", "DEPOT_PROJECT_ID": "p"}
+    got = bake_api_target(flags, env, [], [str(tmp_path)])
+    assert got is not None and (got.save, got.save_tags) == (save, save_tags)
+
+
+def test_bake_options_save_only_the_requested_targets() -> None:
+    from depotci.core.commands.bake_api import BakeGroup, bake_options
+
+    builds = {"dep": _tb("dep", linked=True), "app": _tb("app")}
+    msgs = bake_options(BakeGroup("p", ("dep", "app")), builds, push=False, load=False, save=True, save_tags=("v1",))
+    assert [(m.target_name, m.save, list(m.save_tags)) for m in msgs] == [("dep", False, []), ("app", True, ["v1"])]
+
+
+@pytest.mark.parametrize(
+    ("push", "app_tags"),
+    [(False, ("r/p:b-app", "r/p:v1-app")), (True, ("me/app", "r/p:b-app", "r/p:v1-app"))],
+)
+def test_saved_builds_suffix_the_depot_tags_per_requested_target(push: bool, app_tags: tuple[str, ...]) -> None:
+    import dataclasses
+
+    from depotci.core.commands.bake_api import saved_builds
+
+    app = _tb("app")
+    app = dataclasses.replace(app, options=dataclasses.replace(app.options, tags=("me/app",)))
+    out = saved_builds({"dep": _tb("dep", linked=True), "app": app}, ("r/p:b", "r/p:v1"), push=push)
+    assert out["dep"] == _tb("dep", linked=True)
+    assert (out["app"].options.tags, out["app"].options.push, out["app"].options.save) == (app_tags, True, False)

@@ -67,7 +67,7 @@ def test_prepare_chooses_the_route(tmp_path: Path, request_: BakeRequest, env: d
 @pytest.mark.parametrize(("request_", "env", "error", "message"), [
     (BakeRequest(save=True), {}, UnsupportedError, "--save needs the Depot API"),
     (BakeRequest(project="p1"), {}, AuthError, "missing API token"),
-    (BakeRequest(save=True, token="dt", project="p1"), {}, UnsupportedError, "--save is not supported through the Depot API yet"),
+    (BakeRequest(lint=True, token="dt", project="p1"), {}, UnsupportedError, "--lint is not supported through the Depot API yet"),
 ])
 def test_prepare_refuses(tmp_path: Path, request_: BakeRequest, env: dict[str, str], error: type[Exception], message: str) -> None:
     (tmp_path / "docker-bake.hcl").write_text(HCL)
