@@ -18,7 +18,7 @@ from depotci.core.errors import DepotError, internal_error
 __all__ = ["entry", "main"]
 
 # module names under depotci.core.cli, in help order
-COMMANDS = ("build", "bake", "init", "list", "projects", "cache", "login", "logout")
+COMMANDS = ("build", "bake", "init", "list", "projects", "cache", "login", "logout", "pull-token")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,10 +40,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     wanted = ALIASES.get(first or "", first)
     names = (wanted,) if wanted in COMMANDS else COMMANDS
     for name in names:
+        module_name = f"depotci.core.cli.{name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"depotci.core.cli.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"depotci.core.cli.{name}":
+            if exc.name != module_name:
                 raise
             continue
         module.register(sub)

@@ -152,3 +152,19 @@ def test_get_pull_info_names_what_the_registry_holds(server: ServerProc, builder
     digest, _ = registry.manifest(repo, ref)
     assert digest.startswith("sha256:")
     _no_secrets(server, out)
+
+
+def test_pull_token_real_cli_and_ours(server: ServerProc, builder_env: dict[str, str]) -> None:
+    env = server.env(depot_env(builder_env))
+    tokens = []
+    for ours in (False, True):
+        out = _run(ours, ["pull-token", "--project", server.project], env)
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ds") and lines[0] != server.token
+        tokens.append(lines[0])
+        assert out.stderr == ""  # the token goes to stdout only
+    assert tokens[0] != tokens[1]  # each call mints its own
+    assert not any(t in server.log() for t in (*tokens, server.token))
+    bad = run_depot(["pull-token", "--project", "nope123456"], env)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
