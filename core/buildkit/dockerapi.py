@@ -7,15 +7,17 @@ Protocols`` and because ``depot build`` must start fast.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from depotci.core.buildkit.endpoint import Endpoint
+from depotci.core.buildkit.endpoint import DEFAULT_DOCKER_SOCKET, Endpoint, parse_endpoint
 from depotci.core.errors import BuilderError
 
-__all__ = ["DockerEngine", "dial"]
+__all__ = ["DockerEngine", "dial", "local_engine"]
 
 CONNECT_TIMEOUT = 10.0
 
@@ -65,11 +67,15 @@ class DockerEngine:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 
-    def request(self, method: str, path: str, body: bytes | None = None, timeout: float = 30.0) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, timeout: float = 30.0,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
         sock = dial(self.endpoint, min(timeout, CONNECT_TIMEOUT))
         try:
             sock.settimeout(timeout)
             head = f"{method} {path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+            head += "".join(f"{k}: {v}\r\n" for k, v in (extra_headers or {}).items())
             if body is not None:
                 head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             sock.sendall(head.encode() + b"\r\n" + (body or b""))
@@ -131,6 +137,41 @@ class DockerEngine:
             raise
 
 
+    def pull(self, reference: str, username: str, password: str, platform: str = "") -> list[dict[str, Any]]:
+        """``POST /images/create`` for ``reference`` (``host/repo:tag``) with registry credentials; returns
+        the progress messages; BuilderError with the engine's message when the pull fails."""
+        name, _, tag = reference.rpartition(":")
+        if "/" in tag or not name:
+            name, tag = reference, "latest"
+        query = {"fromImage": name, "tag": tag, **({"platform": platform} if platform else {})}
+        auth = json.dumps({"username": username, "password": password, "serveraddress": name.split("/", 1)[0]})
+        where = f"{self.endpoint.describe()}: pull {reference}"
+        status, data = self.request(
+            "POST", f"/images/create?{urlencode(query)}", b"", timeout=600.0,
+            extra_headers={"X-Registry-Auth": base64.urlsafe_b64encode(auth.encode()).decode()},
+        )
+        messages: list[dict[str, Any]] = []
+        for line in data.decode(errors="replace").splitlines():
+            try:
+                msg = json.loads(line) if line.strip() else None
+            except ValueError:
+                msg = {"error": line.strip()}
+            if isinstance(msg, dict):
+                error = msg.get("error") or msg.get("message")
+                if error or status >= 400:
+                    raise BuilderError(f"{where}: {error or status}")
+                messages.append(msg)
+        if status >= 400:
+            raise BuilderError(f"{where}: {status}")
+        return messages
+
+    def tag(self, image: str, reference: str) -> None:
+        """``POST /images/{image}/tag``: give ``image`` the name ``reference`` (``repo[:tag]``)."""
+        repo, _, tag = reference.rpartition(":")
+        if "/" in tag or not repo:
+            repo, tag = reference, "latest"
+        self.json("POST", f"/images/{quote(image, safe='')}/tag?{urlencode({'repo': repo, 'tag': tag})}")
+
     def load(self, chunks: Iterable[bytes], timeout: float = 300.0) -> list[str]:
         """Stream an image tarball (``docker save``/OCI layout) into ``POST /images/load`` as it arrives
         (chunked upload, nothing spooled); returns the engine's ``Loaded image: …`` lines. BuilderError
@@ -168,6 +209,18 @@ class DockerEngine:
         finally:
             sock.close()
         return _load_messages(raw, status, where)
+
+
+def local_engine(env: Mapping[str, str], what: str) -> DockerEngine:
+    """The local Docker Engine (``DOCKER_HOST``, else the default socket) that ``what`` (``--load``,
+    ``depot pull``) needs, checked with a ping (BuilderError naming it otherwise)."""
+    host = env.get("DOCKER_HOST") or DEFAULT_DOCKER_SOCKET
+    engine = DockerEngine(parse_endpoint(f"docker://{host}", source="DOCKER_HOST" if env.get("DOCKER_HOST") else "the default"))
+    try:
+        engine.ping()
+    except BuilderError as exc:
+        raise BuilderError(f"{what}: cannot reach the local Docker Engine: {exc.message}") from None
+    return engine
 
 
 def _load_messages(raw: bytes, status: int, where: str) -> list[str]:

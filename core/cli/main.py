@@ -18,7 +18,7 @@ from depotci.core.errors import DepotError, internal_error
 __all__ = ["entry", "main"]
 
 # module names under depotci.core.cli, in help order
-COMMANDS = ("build", "bake", "init", "list", "projects", "cache", "login", "logout", "pull-token")
+COMMANDS = ("build", "bake", "init", "list", "projects", "cache", "login", "logout", "pull", "pull-token")
 
 
 class _Parser(argparse.ArgumentParser):

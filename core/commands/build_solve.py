@@ -10,8 +10,7 @@ from typing import Any, TextIO
 
 from depotci.core._gen.moby.buildkit.v1 import control_pb2
 from depotci.core.buildkit.connection import Connection
-from depotci.core.buildkit.dockerapi import DockerEngine
-from depotci.core.buildkit.endpoint import DEFAULT_DOCKER_SOCKET, parse_endpoint
+from depotci.core.buildkit.dockerapi import local_engine
 from depotci.core.buildkit.metadata import (
     decode_exporter_response,
     pushed_with_moby,
@@ -38,7 +37,7 @@ from depotci.core.commands.local_cache import (
     prepare_local_caches,
     sync_cache_imports,
 )
-from depotci.core.errors import BuilderError, BuildFailed, InputError, SourceLocation, UnsupportedError
+from depotci.core.errors import BuildFailed, InputError, SourceLocation, UnsupportedError
 
 __all__ = [
     "build_failure",
@@ -80,19 +79,8 @@ def output_targets(plan: SolvePlan, env: Mapping[str, str]) -> dict[int, OutputT
         elif e.output == "stdout":
             targets[i] = OutputTarget("file", "-")
         elif e.output == "load":
-            targets[i] = OutputTarget("load", sink=local_engine(env).load)
+            targets[i] = OutputTarget("load", sink=local_engine(env, "--load").load)
     return targets
-
-
-def local_engine(env: Mapping[str, str]) -> DockerEngine:
-    """The Docker Engine ``--load`` loads into, checked with a ping (BuilderError naming it otherwise)."""
-    host = env.get("DOCKER_HOST") or DEFAULT_DOCKER_SOCKET
-    engine = DockerEngine(parse_endpoint(f"docker://{host}", source="DOCKER_HOST" if env.get("DOCKER_HOST") else "the default"))
-    try:
-        engine.ping()
-    except BuilderError as exc:
-        raise BuilderError(f"--load: cannot reach the local Docker Engine: {exc.message}") from None
-    return engine
 
 
 def ssh_agents(plan: SolvePlan) -> dict[str, str]:

@@ -168,3 +168,46 @@ def test_pull_token_real_cli_and_ours(server: ServerProc, builder_env: dict[str,
     assert not any(t in server.log() for t in (*tokens, server.token))
     bad = run_depot(["pull-token", "--project", "nope123456"], env)
     assert bad.returncode == 1 and bad.stderr.startswith("error: ") and len(bad.stderr.strip().splitlines()) == 1
+
+
+def _pulled(engine, reference: str) -> list[str]:  # type: ignore[no-untyped-def]
+    image = engine.image(reference)
+    assert image is not None, f"{reference} is not in the engine"
+    return sorted(image["RepoTags"])
+
+
+def test_pull_a_saved_build_like_the_real_cli(  # type: ignore[no-untyped-def]
+    server: ServerProc, builder_env: dict[str, str], registry: Registry, engine, tmp_path: Path
+) -> None:
+    env = server.env(depot_env(builder_env))
+    outputs = {}
+    for ours in (False, True):
+        built = run_depot(["build", "--progress=plain", "--save", str(_ctx(tmp_path))], env)
+        assert built.returncode == 0, built.stderr
+        build_id, _ = _help(built.stderr)
+        tag = f"depotci-test/{unique('pulled')}:v1"
+        out = _run(ours, ["pull", "--progress=plain", "-t", tag, build_id], env)
+        assert out.returncode == 0, out.stderr
+        saved = f"{registry.host}/{server.project}:{build_id}"
+        assert _pulled(engine, tag) == sorted([saved, tag])  # the user tag added, the saved one kept
+        outputs[ours] = re.sub(r"[0-9a-f]{12}", "L", re.sub(r"DONE \d+\.\d+s", "DONE T", out.stderr.replace(tag, "TAG")))
+        _no_secrets(server, out)
+    assert outputs[True] == outputs[False]
+
+
+def test_pull_a_saved_bake_suffixes_the_tags(  # type: ignore[no-untyped-def]
+    server: ServerProc, builder_env: dict[str, str], registry: Registry, engine, tmp_path: Path
+) -> None:
+    env = server.env(depot_env(builder_env))
+    ctx = _ctx(tmp_path, BAKE.replace("REG", registry.host))
+    built = run_depot(["bake", "--progress=plain", "--save"], env, cwd=ctx)
+    assert built.returncode == 0, built.stderr
+    build_id = re.search(r"depot pull --project \S+ (\w+)", built.stderr)
+    assert build_id, built.stderr
+    tag = f"depotci-test/{unique('bakepull')}:v1"
+    out = run_depot(["pull", "--progress=plain", "-t", tag, build_id.group(1)], env)
+    assert out.returncode == 0, out.stderr
+    for target in ("app", "web"):
+        assert f"{tag}-{target}" in _pulled(engine, f"{tag}-{target}")
+    one = run_depot(["pull", "--progress=plain", "--target", "nope", build_id.group(1)], env)
+    assert one.returncode == 1 and one.stderr.startswith("error: --target 'nope' is not a target of build")
