@@ -3,10 +3,11 @@ read, each with the fallback the GitHub toolkit uses. Nothing else in ``depotci.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from depotci.core.buildkit.metadata import read_json_object
 
 __all__ = ["GitHubEnv"]
 
@@ -98,11 +99,4 @@ class GitHubEnv:
 
 
 def _read_event(path: str) -> Mapping[str, Any]:
-    if not path:
-        return {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json_object(path) if path else {}

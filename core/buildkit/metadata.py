@@ -23,6 +23,7 @@ __all__ = [
     "decode_exporter_response",
     "go_json",
     "pushed_with_moby",
+    "read_json_object",
     "read_metadata_file",
     "warnings_json",
     "write_metadata_file",
@@ -130,6 +131,11 @@ def write_metadata_file(path: str, data: Mapping[str, Any]) -> None:
 def read_metadata_file(path: str) -> dict[str, Any]:
     """A metadata file written by ``write_metadata_file`` (also after a partly failed bake, which writes
     the targets that finished); ``{}`` when it is missing or not a JSON object."""
+    return read_json_object(path)
+
+
+def read_json_object(path: str) -> dict[str, Any]:
+    """The JSON object in the file ``path``; ``{}`` when it is missing, unreadable or not an object."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from integration.test_server_support import ServerProc
+from integration.test_server_support import serving
 from support import depot_env, run_depot, unique
 from tls_relay import docker_engine
 
@@ -57,10 +57,7 @@ def test_load_from_a_buildkitd_endpoint(  # type: ignore[no-untyped-def]
 
 
 def test_load_through_the_server(builder_env: dict[str, str], engine, make_context, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    sock = builder_env["DOCKER_HOST"].removeprefix("unix://")
-    server = ServerProc(tmp_path / "server", [f"amd64=docker://unix://{sock},capacity=2"])
-    server.start()
-    try:
+    with serving(builder_env, tmp_path, capacity=2) as server:
         payload = f"via-server-{unique()}\n"
         ctx = make_context({"Dockerfile": DOCKERFILE, "data.txt": payload})
         tag = f"depotci-test/{unique('load-api')}:v1"
@@ -69,8 +66,6 @@ def test_load_through_the_server(builder_env: dict[str, str], engine, make_conte
                         server.env(depot_env(builder_env)))
         assert out.returncode == 0, out.stderr
         _check_loaded(engine, tag, meta, payload)
-    finally:
-        server.stop()
 
 
 def test_unreachable_engine_fails_before_the_build(  # type: ignore[no-untyped-def]

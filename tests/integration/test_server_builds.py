@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from integration.test_server_support import ServerProc, real_depot_cli
+from integration.test_server_support import ServerProc, real_depot_cli, serving
 from support import Registry, depot_env, run_depot, unique
 
 pytestmark = pytest.mark.integration
@@ -20,11 +20,8 @@ DOCKERFILE = "FROM scratch\nCOPY hello.txt /\n"
 
 @pytest.fixture
 def server(builder_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProc]:
-    sock = builder_env["DOCKER_HOST"].removeprefix("unix://")
-    srv = ServerProc(tmp_path / "server", [f"amd64=docker://unix://{sock},capacity=8"])
-    srv.start()
-    yield srv
-    srv.stop()
+    with serving(builder_env, tmp_path) as srv:
+        yield srv
 
 
 def _ctx(tmp_path: Path, text: str = "hi\n") -> Path:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from integration.test_server_support import ServerProc, real_depot_cli
+from integration.test_server_support import ServerProc, real_depot_cli, serving
 from support import Registry, depot_env, run_depot, unique
 
 pytestmark = pytest.mark.integration
@@ -23,12 +23,8 @@ target "web" { tags = ["REG/depotci/never:web"] }
 
 @pytest.fixture
 def server(builder_env: dict[str, str], tmp_path: Path) -> Iterator[ServerProc]:
-    sock = builder_env["DOCKER_HOST"].removeprefix("unix://")
-    srv = ServerProc(tmp_path / "server", [f"amd64=docker://unix://{sock},capacity=8"],
-                     extra_args=("--registry", builder_env["DEPOTCI_REGISTRY"]))
-    srv.start()
-    yield srv
-    srv.stop()
+    with serving(builder_env, tmp_path, extra_args=("--registry", builder_env["DEPOTCI_REGISTRY"])) as srv:
+        yield srv
 
 
 def _ctx(tmp_path: Path, bake: str = "") -> Path:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +122,16 @@ class SpareBuilder:
     def close(self) -> None:
         subprocess.run([str(ROOT / "scripts" / "builder"), "stop"], env=self.env, capture_output=True, timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def serving(builder_env: dict[str, str], tmp_path: Path, capacity: int = 8, extra_args: tuple[str, ...] = ()) -> Iterator[ServerProc]:
+    """A started depot-server (data in ``tmp_path/server``) whose one amd64 builder is the builder
+    environment's dockerd; stopped on exit."""
+    sock = builder_env["DOCKER_HOST"].removeprefix("unix://")
+    srv = ServerProc(tmp_path / "server", [f"amd64=docker://unix://{sock},capacity={capacity}"], extra_args=extra_args)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -18,6 +18,7 @@ from depotci.core.commands import bake as core_bake
 from depotci.core.commands import bake_api as core_bake_api
 from depotci.core.commands.bake_api import BakeApiTarget
 from depotci.core.errors import AuthError, BuildFailed, SourceLocation, UsageError
+from github_outputs import read_outputs
 
 D1, D2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
 HCL = 'group "default" {\n  targets = ["app", "tools"]\n}\ntarget "app" {\n  tags = ["r/app:1"]\n}\ntarget "tools" {}\n'
@@ -91,17 +92,6 @@ def _env(tmp_path: Path, **inputs: str) -> dict[str, str]:
     return env
 
 
-def _outputs(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    lines = path.read_text().split("\n")
-    i = 0
-    while i < len(lines) and lines[i]:
-        name, _, delim = lines[i].partition("<<")
-        end = lines.index(delim, i + 1)
-        out[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return out
-
 
 def _run(tmp_path: Path, env: dict[str, str], oidc: Any = None) -> tuple[int, str]:
     log = io.StringIO()
@@ -134,7 +124,7 @@ def test_an_oidc_token_bakes_through_the_api(tmp_path: Path, runners: dict[str, 
     assert call["targets"] == ["app", "tools"] and call["push"] is True and call["progress"] == "plain"
     assert "DEPOT_TOKEN" not in call["env"] and not any(k.startswith("INPUT_") for k in call["env"])
     assert "::add-mask::dsp_exchanged" in log and "Authenticating with: GitHub OIDC" in log
-    outputs = _outputs(tmp_path / "out")
+    outputs = read_outputs(tmp_path / "out")
     assert json.loads(outputs["digests"]) == {"app": D1, "tools": D2}
     assert (outputs["build-id"], outputs["project-id"]) == ("b1", "p1")
     summary = (tmp_path / "summary").read_text()
@@ -153,7 +143,7 @@ def test_without_a_token_the_bake_runs_on_the_builder(
     assert code == 0 and runners["api"].calls == [] and f"Authenticating with: {source}\n" in log
     [call] = runners["direct"].calls
     assert call["buildkit_host"] == host and call["targets"] == ["app", "tools"]
-    assert json.loads(_outputs(tmp_path / "out")["digests"]) == {"app": D1, "tools": D2}
+    assert json.loads(read_outputs(tmp_path / "out")["digests"]) == {"app": D1, "tools": D2}
 
 
 def test_a_token_input_without_a_project_fails_naming_the_project(

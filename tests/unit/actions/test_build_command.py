@@ -15,6 +15,7 @@ from depotci.core.buildopts.flags import add_build_flags, options_from_args
 from depotci.core.buildopts.model import BuildOptions
 from depotci.core.commands.build import BuildResult
 from depotci.core.errors import BuildFailed, SourceLocation
+from github_outputs import read_outputs
 
 
 @pytest.mark.parametrize(
@@ -43,17 +44,6 @@ def _env(tmp_path: Path, **inputs: str) -> dict[str, str]:
     return env
 
 
-def _outputs(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    lines = path.read_text().split("\n")
-    i = 0
-    while i < len(lines) and lines[i]:
-        name, _, delim = lines[i].partition("<<")
-        end = lines.index(delim, i + 1)
-        out[name] = "\n".join(lines[i + 1 : end])
-        i = end + 1
-    return out
-
 
 def test_success_sets_outputs_and_summary(tmp_path: Path) -> None:
     seen: list[BuildOptions] = []
@@ -69,7 +59,7 @@ def test_success_sets_outputs_and_summary(tmp_path: Path) -> None:
     code = run_build_push(env, Workflow(log, output_file=env["GITHUB_OUTPUT"], summary_file=env["GITHUB_STEP_SUMMARY"]),
                           cwd=str(tmp_path), build=fake_build)
     assert code == 0
-    outputs = _outputs(tmp_path / "out")
+    outputs = read_outputs(tmp_path / "out")
     assert outputs["digest"] == outputs["imageid"] == "sha256:d"
     assert json.loads(outputs["metadata"])["depot.build"] == {"buildID": "b1", "projectID": "p1"}
     assert (outputs["build-id"], outputs["project-id"]) == ("b1", "p1")
@@ -95,7 +85,7 @@ def test_a_build_that_exports_nothing_warns_that_digest_is_empty(tmp_path: Path,
                           cwd=str(tmp_path), build=cache_only)
     assert code == 0
     assert (f"::warning::{NOTHING_EXPORTED}\n" in log.getvalue()) is warned
-    assert _outputs(tmp_path / "out")["digest"] == digest
+    assert read_outputs(tmp_path / "out")["digest"] == digest
 
 
 def test_failure_annotates_the_dockerfile_line(tmp_path: Path) -> None:

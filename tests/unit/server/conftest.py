@@ -3,32 +3,13 @@ a gateway object that is never started."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-
-
-class SyncASGITransport(httpx.BaseTransport):
-    """Runs each request through the ASGI app on a fresh event loop (the client under test is sync)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def call() -> httpx.Response:
-            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await httpx.ASGITransport(app=self.app).handle_async_request(inner)
-            content = await resp.aread()
-            return httpx.Response(resp.status_code, headers=resp.headers, content=content)
-
-        return asyncio.run(call())
+from asgi_transport import SyncASGI
 
 
 @dataclass
@@ -38,7 +19,7 @@ class Env:
     pool: Any
     api: Any
     client: Any
-    transport: SyncASGITransport
+    transport: SyncASGI
     token: str
     project: str
 
@@ -69,7 +50,7 @@ def server_env(tmp_path: Path) -> Iterator[Env]:
     pool = Pool(settings.builders)
     gateway = Gateway(ca, settings.server_name, ["127.0.0.1"], lambda b, p: None)
     service = BuildService(settings, store, Authenticator(store), pool, ca, gateway, 4443)
-    transport = SyncASGITransport(ConnectApp(service.methods()))
+    transport = SyncASGI(ConnectApp(service.methods()))
     client = ConnectClient("http://api.test", transport=transport, retry=RetryPolicy(attempts=1))
     yield Env(service, store, pool, BuildAPI(client), client, transport, token, project)
     client.close()

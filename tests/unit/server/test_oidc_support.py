@@ -4,7 +4,6 @@ issuers trusted (one GitHub-shaped, one GitLab-shaped)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,24 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_transport import SyncASGI
 from oidc_issuer import OIDCIssuer
-
-
-class SyncASGI(httpx.BaseTransport):
-    """Each request through the ASGI app on a fresh event loop (the clients under test are sync)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def call() -> httpx.Response:
-            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await httpx.ASGITransport(app=self.app).handle_async_request(inner)
-            return httpx.Response(resp.status_code, headers=resp.headers, content=await resp.aread())
-
-        return asyncio.run(call())
 
 
 @dataclass

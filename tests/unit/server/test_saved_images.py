@@ -3,15 +3,14 @@ GetPullInfo and GetPullToken through the Connect app, in process."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from asgi_transport import SyncASGI
 from depotci.core._gen.depot.cli.v1 import build_pb2 as pb
 from depotci.core.errors import ApiError
 from depotci.server.saved_images import parse_registry, registry_credential, save_requested, saved_tags
@@ -19,21 +18,6 @@ from depotci.server.saved_images import parse_registry, registry_credential, sav
 REGISTRY = "127.0.0.1:5000"
 
 
-class _AsgiTransport(httpx.BaseTransport):
-    """Each request through the ASGI app on a fresh event loop (the client under test is sync)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def call() -> httpx.Response:
-            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await httpx.ASGITransport(app=self.app).handle_async_request(inner)
-            return httpx.Response(resp.status_code, headers=resp.headers, content=await resp.aread())
-
-        return asyncio.run(call())
 
 
 @dataclass
@@ -66,7 +50,7 @@ def _env(tmp_path: Path, registry: str) -> Iterator[Saving]:
     ca = CA(str(tmp_path))
     service = BuildService(settings, store, auth, Pool(()), ca, Gateway(ca, "x", ["127.0.0.1"], lambda b, p: None), 1)
     app = ConnectApp({**service.methods(), **PullService(settings, store, auth).methods()})
-    client = ConnectClient("http://api.test", transport=_AsgiTransport(app), retry=RetryPolicy(attempts=1))
+    client = ConnectClient("http://api.test", transport=SyncASGI(app), retry=RetryPolicy(attempts=1))
     yield Saving(BuildAPI(client), store, store.create_token("org", org), project, org)
     client.close()
     store.close()
