@@ -125,6 +125,7 @@ def start_run(
     warn: Callable[[str], object],
     printer: Printer | None = None,
     multi: bool | None = None,
+    registry_hosts: Mapping[str, Any] | None = None,
 ) -> BakeRun:
     """Plan ``builds`` on the connected builder (``prepare_target``), hand each plan warning to ``warn``,
     and return the BakeRun with its sessions attached (``printer``/``multi`` as in ``BakeRun``)."""
@@ -140,7 +141,8 @@ def start_run(
         for line in ts.plan.warnings:
             warn(f"WARNING: {f'[{ts.name}] ' if multi else ''}{line}\n")
     run = BakeRun(
-        conn, solves, env, stderr=stderr, progress=progress, description=description, printer=printer, multi=multi
+        conn, solves, env, stderr=stderr, progress=progress, description=description, printer=printer, multi=multi,
+        registry_hosts=registry_hosts,
     )
     for needs, names in pack_sessions(list(solves.values())):
         run.add_session(needs, names, shared_key({"context": needs.dirs.get("context", "")}))

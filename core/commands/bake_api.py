@@ -23,7 +23,7 @@ from depotci.core.auth.project import ResolvedProject, resolve_project
 from depotci.core.auth.token import MISSING_TOKEN, ResolvedToken, resolve_token
 from depotci.core.bake.to_build import TargetBuild
 from depotci.core.buildkit.progress import Printer, render_warnings
-from depotci.core.buildkit.session.auth import CredentialedEnv, host_credentials
+from depotci.core.buildkit.session.auth import Credentials, host_credentials
 from depotci.core.buildopts.save import plan_save
 from depotci.core.commands.bake import BakeResult, render_failures, start_run
 from depotci.core.commands.bake_report import TargetFailure, bake_error
@@ -176,10 +176,11 @@ class _GroupRun:
         self.group, self.build, self.env, self.arch = group, build, env, arch
         self.builds = {name: builds[name] for name in group.targets}
         self.save = save
+        self.registry_hosts: dict[str, Credentials] = {}
         if save:  # requested targets go to the Depot registry with this build's tags and credentials
             tags, credentials = build.save_target()
             self.builds = saved_builds(self.builds, tags, push=push)
-            self.env = CredentialedEnv(env, host_credentials(credentials))
+            self.registry_hosts = host_credentials(credentials)
         self.printer, self.multi, self.stderr, self.on_done = printer, multi, stderr, on_done
         self.results: dict[str, BuildResult] = {}
         self.failures: dict[str, TargetFailure] = {}
@@ -195,6 +196,7 @@ class _GroupRun:
                 run = start_run(
                     conn, self.builds, self.env, inputs, stderr=self.stderr, progress="auto",
                     description="", warn=self.warnings.append, printer=self.printer, multi=self.multi,
+                    registry_hosts=self.registry_hosts,
                 )
                 try:
                     run.run_targets()

@@ -23,7 +23,7 @@ from depotci.core.buildkit.progress import (
     with_prefix,
 )
 from depotci.core.buildkit.rpc_status import rpc_errors
-from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
+from depotci.core.buildkit.session.auth import AuthService, Credentials, RegistryAuth
 from depotci.core.buildkit.session.filesend import FileSendService
 from depotci.core.buildkit.session.filesync import FileSyncService, TransferStats
 from depotci.core.buildkit.session.secrets_provider import SecretsService
@@ -100,10 +100,12 @@ class BakeRun:
         description: str,
         printer: Printer | None = None,
         multi: bool | None = None,
+        registry_hosts: Mapping[str, Credentials] | None = None,
     ) -> None:
         self.conn = conn
         self.solves = dict(solves)
         self.env = env
+        self.registry_hosts = dict(registry_hosts or {})  # credentials that win for their hosts (--save)
         self.stderr = stderr
         self.multi = len(self.solves) > 1 if multi is None else multi
         self.printer = printer or bake_printer(progress, stderr, env, description)
@@ -122,7 +124,7 @@ class BakeRun:
         stats = TransferStats()
         services: list[Any] = [
             FileSyncService(needs.dirs, stats),
-            AuthService(RegistryAuth.from_environment(self.env)),
+            AuthService(RegistryAuth.from_environment(self.env, self.registry_hosts)),
             SecretsService(needs.secrets),
             SSHService(needs.agents),
             FileSendService(needs.outputs),

@@ -153,8 +153,10 @@ def build_on(
     stdout: TextIO,
     stderr: TextIO,
     stdin: BinaryIO | None = None,
+    registry_hosts: Mapping[str, Any] | None = None,
 ) -> BuildResult:
-    """Plan and solve ``opts`` on an open connection (which the caller closes)."""
+    """Plan and solve ``opts`` on an open connection (which the caller closes); ``registry_hosts``:
+    credentials by registry host that win over the environment's (``--save``)."""
     inputs = LocalInputs()
     try:
         plan = plan_solve(opts, builder_info(conn))
@@ -167,7 +169,7 @@ def build_on(
 
         result: BuildResult = solve_plan(
             conn, plan, dirs, attrs, secret_values, opts, env, stdout=stdout, stderr=stderr,
-            shared_key=shared_key(dirs), description=description,
+            shared_key=shared_key(dirs), description=description, registry_hosts=registry_hosts,
         )
         return result
     finally:

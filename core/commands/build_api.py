@@ -124,13 +124,13 @@ def run_build_api(
         if links:
             print(f"[depot] build: {build.url}", file=stderr, flush=True)
         # --token/--project/--save were consumed by the API; the solve itself plans without them
-        solve_opts, solve_env = saved_solve(opts, env, build)
+        solve_opts, registry_hosts = saved_solve(opts, build)
         try:
             with build.builder(arch) as conn:
                 result = build_on(
-                    conn, solve_opts, solve_env,
+                    conn, solve_opts, env,
                     description=f'building with "depot" instance using depot driver ({arch})',
-                    stdout=stdout, stderr=stderr, stdin=stdin,
+                    stdout=stdout, stderr=stderr, stdin=stdin, registry_hosts=registry_hosts,
                 )
             if opts.save and wants_save_help(env, "quiet" if opts.quiet else opts.progress):
                 print(render_save_help(build.project_id, build.build_id, [], build.save_target()[0]), end="", file=stderr)
@@ -143,18 +143,18 @@ def run_build_api(
     return result
 
 
-def saved_solve(opts: BuildOptions, env: Mapping[str, str], build: ApiBuild) -> tuple[BuildOptions, Mapping[str, str]]:
-    """The options and environment the solve of ``build`` runs with: the Depot-only flags consumed and, for
-    ``--save``, the image pushed to the Depot registry (``plan_save``) with the API's credentials on the
-    session's auth (a ``CredentialedEnv``)."""
-    from depotci.core.buildkit.session.auth import CredentialedEnv, host_credentials
+def saved_solve(opts: BuildOptions, build: ApiBuild) -> tuple[BuildOptions, dict[str, Any]]:
+    """The options the solve of ``build`` runs with and the registry credentials by host for its session:
+    the Depot-only flags consumed and, for ``--save``, the image pushed to the Depot registry
+    (``plan_save``) with the API's credentials for that registry."""
+    from depotci.core.buildkit.session.auth import host_credentials
     from depotci.core.buildopts.save import plan_save
 
     plain = dataclasses.replace(opts, token="", project="")
     if not opts.save:
-        return plan_save(plain, ()), env
+        return plan_save(plain, ()), {}
     tags, credentials = build.save_target()
-    return plan_save(plain, tags), CredentialedEnv(env, host_credentials(credentials))
+    return plan_save(plain, tags), dict(host_credentials(credentials))
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from depotci.core.buildkit.metadata import (
 from depotci.core.buildkit.progress import Printer, Vertex, VertexWarning, make_printer
 from depotci.core.buildkit.progress.failure import SourceSnippet, render_failure, render_warnings
 from depotci.core.buildkit.progress.from_proto import solve_status_from_proto
-from depotci.core.buildkit.session.auth import AuthService, RegistryAuth
+from depotci.core.buildkit.session.auth import AuthService, Credentials, RegistryAuth
 from depotci.core.buildkit.session.filesend import FileSendService, OutputTarget
 from depotci.core.buildkit.session.filesync import FileSyncService, TransferStats
 from depotci.core.buildkit.session.secrets_provider import SecretsService
@@ -118,6 +118,7 @@ def solve_plan(
     stderr: TextIO,
     shared_key: str,
     description: str,
+    registry_hosts: Mapping[str, Credentials] | None = None,
 ) -> Any:
     from depotci.core.commands.build import BuildResult
 
@@ -126,7 +127,7 @@ def solve_plan(
     stats = TransferStats()
     services: list[Any] = [
         FileSyncService(dirs, stats),
-        AuthService(RegistryAuth.from_environment(env)),
+        AuthService(RegistryAuth.from_environment(env, registry_hosts)),
         SecretsService(secret_values),
         SSHService(ssh_agents(plan)),
         FileSendService(output_targets(plan, env)),

@@ -6,8 +6,8 @@ Credentials come from ``DEPOT_PUSH_REGISTRY_USERNAME``/``_PASSWORD`` or ``DEPOT_
 unimplemented, so the daemon fetches registry tokens itself with these credentials.
 
 A build saved to the Depot registry (``--save``) gets per-host credentials from the API
-(``CreateBuildResponse.additional_credentials``): they travel in a ``CredentialedEnv`` (the environment
-plus those credentials, never as environment variables) and win over everything else for their hosts.
+(``CreateBuildResponse.additional_credentials``, decoded by ``host_credentials``): they are handed to
+``RegistryAuth`` as ``hosts`` (never put in the environment) and win over everything else for their hosts.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import binascii
 import json
 import os
 import subprocess
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from depotci.core.buildkit.session.rpc import (
     unary_unary_rpc_method_handler,
 )
 
-__all__ = ["AuthService", "CredentialedEnv", "Credentials", "RegistryAuth", "host_credentials"]
+__all__ = ["AuthService", "Credentials", "RegistryAuth", "host_credentials"]
 
 DOCKER_HUB_KEY = "https://index.docker.io/v1/"
 
@@ -76,32 +76,15 @@ def host_credentials(pairs: Iterable[tuple[str, str]]) -> dict[str, Credentials]
     return out
 
 
-class CredentialedEnv(Mapping[str, str]):
-    """The environment ``env`` (read through) carrying ``credentials`` by registry host for the session's
-    auth; its repr shows the hosts only."""
-
-    def __init__(self, env: Mapping[str, str], credentials: Mapping[str, Credentials]) -> None:
-        self._env = env
-        self.registry_credentials = dict(credentials)
-
-    def __getitem__(self, key: str) -> str:
-        return self._env[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._env)
-
-    def __len__(self) -> int:
-        return len(self._env)
-
-    def __repr__(self) -> str:
-        return f"CredentialedEnv(hosts={sorted(self.registry_credentials)})"
-
-
 class RegistryAuth:
-    """Looks up credentials for a registry host; built once from the environment and docker config."""
+    """Looks up credentials for a registry host; built once from the environment and docker config, plus
+    ``hosts``: credentials for given hosts that win over both (``--save``'s Depot registry)."""
 
-    def __init__(self, env: Mapping[str, str], config: Mapping[str, Any] | None = None) -> None:
-        self._hosts: dict[str, Credentials] = dict(getattr(env, "registry_credentials", None) or {})
+    def __init__(
+        self, env: Mapping[str, str], config: Mapping[str, Any] | None = None,
+        hosts: Mapping[str, Credentials] | None = None,
+    ) -> None:
+        self._hosts: dict[str, Credentials] = dict(hosts or {})
         self._override: Credentials | None = None
         if env.get("DEPOT_PUSH_REGISTRY_USERNAME") and env.get("DEPOT_PUSH_REGISTRY_PASSWORD"):
             self._override = Credentials(env["DEPOT_PUSH_REGISTRY_USERNAME"], env["DEPOT_PUSH_REGISTRY_PASSWORD"])
@@ -110,14 +93,14 @@ class RegistryAuth:
         self._config = dict(config or {})
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> RegistryAuth:
+    def from_environment(cls, env: Mapping[str, str], hosts: Mapping[str, Credentials] | None = None) -> RegistryAuth:
         base = env.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
         try:
             with open(os.path.join(base, "config.json"), "rb") as f:
                 config = json.load(f)
         except (OSError, ValueError):
             config = {}
-        return cls(env, config if isinstance(config, dict) else {})
+        return cls(env, config if isinstance(config, dict) else {}, hosts)
 
     def lookup(self, host: str) -> Credentials:
         if host in self._hosts:

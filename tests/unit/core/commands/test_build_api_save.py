@@ -33,15 +33,15 @@ def _build(tags: list[str]) -> ApiBuild:
 )
 def test_saved_solve(tags: list[str], expected_tags: tuple[str, ...], host: str) -> None:
     opts = BuildOptions(context="/c", save=True, save_tags=("v1",), tags=("me/app",), token="t", project="p1")
-    solve_opts, env = saved_solve(opts, {"A": "1"}, _build(tags))
+    solve_opts, hosts = saved_solve(opts, _build(tags))
     assert (solve_opts.tags, solve_opts.push, solve_opts.save, solve_opts.save_tags) == (expected_tags, True, False, ())
-    assert (solve_opts.token, solve_opts.project, dict(env)) == ("", "", {"A": "1"})
-    assert RegistryAuth(env).lookup(host) == Credentials("x-token", "dsb_tok")
+    assert (solve_opts.token, solve_opts.project) == ("", "")
+    assert hosts == {host: Credentials("x-token", "dsb_tok")}
+    assert RegistryAuth({}, hosts=hosts).lookup(host) == Credentials("x-token", "dsb_tok")
 
 
-def test_unsaved_solve_keeps_the_environment() -> None:
-    env = {"A": "1"}
+def test_unsaved_solve_has_no_extra_credentials() -> None:
     opts = BuildOptions(context="/c", save_tags=("v1",), tags=("me/app",), token="t")
-    solve_opts, solve_env = saved_solve(opts, env, _build([]))
-    assert solve_env is env
+    solve_opts, hosts = saved_solve(opts, _build([]))
+    assert hosts == {}
     assert (solve_opts.tags, solve_opts.push, solve_opts.save_tags, solve_opts.token) == (("me/app",), False, (), "")
